@@ -1,0 +1,281 @@
+//! [`Keyspace`]: the numbered databases (SELECT, SWAPDB, FLUSHALL), the active expiry cycle
+//! across them, and the keyspace statistics INFO reports.
+
+use crate::db::{Db, LfuConfig};
+use crate::expire::KEYS_PER_LOOP;
+
+/// Keyspace counters (INFO stats). Plain numbers, summed over the databases.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KeyspaceStats {
+    /// Keys deleted because their deadline passed (`expired_keys`).
+    pub expired_keys: u64,
+    /// Successful key lookups by read commands (`keyspace_hits`).
+    pub keyspace_hits: u64,
+    /// Failed key lookups by read commands (`keyspace_misses`).
+    pub keyspace_misses: u64,
+}
+
+/// All databases of the server.
+#[derive(Debug)]
+pub struct Keyspace {
+    dbs: Vec<Db>,
+    hits: u64,
+    misses: u64,
+    /// The database the next active expiry cycle starts with.
+    next_expire_db: usize,
+    /// Registrations of tracked keys, over all databases.
+    tracked: usize,
+}
+
+impl Keyspace {
+    /// `databases` empty databases (at least one).
+    pub fn new(databases: usize) -> Keyspace {
+        Keyspace { dbs: (0..databases.max(1)).map(|_| Db::new()).collect(), hits: 0, misses: 0, next_expire_db: 0, tracked: 0 }
+    }
+
+    /// Database `index`.
+    ///
+    /// # Panics
+    /// If `index >= db_count()`: callers validate SELECT's argument first (or use
+    /// [`Keyspace::get_db`]).
+    pub fn db(&mut self, index: usize) -> &mut Db {
+        &mut self.dbs[index]
+    }
+
+    /// Database `index`, or `None` if out of range.
+    pub fn get_db(&mut self, index: usize) -> Option<&mut Db> {
+        self.dbs.get_mut(index)
+    }
+
+    /// Database `index`, read-only, or `None` if out of range.
+    pub fn db_ref(&self, index: usize) -> Option<&Db> {
+        self.dbs.get(index)
+    }
+
+    /// Two distinct databases at once (MOVE, COPY ... DB); `None` if either is out of range
+    /// or they are the same.
+    pub fn pair(&mut self, a: usize, b: usize) -> Option<(&mut Db, &mut Db)> {
+        if a == b || a >= self.dbs.len() || b >= self.dbs.len() {
+            return None;
+        }
+        let (lo, hi) = (a.min(b), a.max(b));
+        let (left, right) = self.dbs.split_at_mut(hi);
+        let (x, y) = (&mut left[lo], &mut right[0]);
+        Some(if a < b { (x, y) } else { (y, x) })
+    }
+
+    /// Number of databases.
+    pub fn db_count(&self) -> usize {
+        self.dbs.len()
+    }
+
+    /// Swaps the contents of databases `a` and `b` (SWAPDB); false if either is out of range.
+    ///
+    /// Tracked keys (watched or blocked on) stay with their database index; those present in
+    /// either database are recorded as touched, as Redis's SWAPDB touches them.
+    pub fn swap(&mut self, a: usize, b: usize) -> bool {
+        if a >= self.dbs.len() || b >= self.dbs.len() {
+            return false;
+        }
+        if let Some((x, y)) = self.pair(a, b) {
+            x.touch_tracked_present(Some(&*y));
+            y.touch_tracked_present(Some(&*x));
+            self.dbs.swap(a, b);
+            if let Some((x, y)) = self.pair(a, b) {
+                std::mem::swap(&mut x.tracking, &mut y.tracking);
+            }
+        }
+        true
+    }
+
+    /// Starts tracking `key` of database `db` for one watcher or blocked client (see
+    /// [`Db::track`]); out-of-range indexes are ignored.
+    pub fn track(&mut self, db: usize, key: &[u8]) {
+        if let Some(d) = self.dbs.get_mut(db) {
+            d.track(key);
+            self.tracked += 1;
+        }
+    }
+
+    /// Drops one registration made by [`Keyspace::track`].
+    pub fn untrack(&mut self, db: usize, key: &[u8]) {
+        if let Some(d) = self.dbs.get_mut(db) {
+            d.untrack(key);
+            self.tracked = self.tracked.saturating_sub(1);
+        }
+    }
+
+    /// Whether any key of any database is tracked: the engine drains touched keys only then.
+    #[inline]
+    pub fn any_tracked(&self) -> bool {
+        self.tracked > 0
+    }
+
+    /// Appends to `out` the tracked keys modified since the last call, as (database, key),
+    /// database by database, each in the order first touched.
+    pub fn take_touched(&mut self, out: &mut Vec<(usize, Box<[u8]>)>) {
+        if self.tracked == 0 {
+            return;
+        }
+        for (i, db) in self.dbs.iter_mut().enumerate() {
+            if db.has_touched() {
+                out.extend(db.take_touched().into_iter().map(|k| (i, k)));
+            }
+        }
+    }
+
+    /// Empties every database (FLUSHALL).
+    pub fn flush_all(&mut self) {
+        for db in &mut self.dbs {
+            db.clear();
+        }
+    }
+
+    /// Sets the LFU parameters of every database.
+    pub fn set_lfu_config(&mut self, cfg: LfuConfig) {
+        for db in &mut self.dbs {
+            db.set_lfu_config(cfg);
+        }
+    }
+
+    /// Estimated bytes of the whole dataset (sum of [`Db::used_bytes`]).
+    pub fn used_bytes(&self) -> usize {
+        self.dbs.iter().map(Db::used_bytes).sum()
+    }
+
+    /// Total number of keys in all databases.
+    pub fn total_keys(&self) -> usize {
+        self.dbs.iter().map(Db::len).sum()
+    }
+
+    /// Runs the active expiry cycle over the databases that have volatile keys, examining at
+    /// most about `budget` keys in all (shared among them, starting each cycle where the last
+    /// one left off); returns the number of keys reclaimed.
+    pub fn active_expire_cycle(&mut self, now_ms: i64, budget: usize) -> usize {
+        let n = self.dbs.len();
+        let mut remaining = budget;
+        let mut reclaimed = 0;
+        let mut left = self.dbs.iter().filter(|db| db.volatile_len() > 0).count();
+        let mut k = 0;
+        while k < n && left > 0 && remaining > 0 {
+            let idx = (self.next_expire_db + k) % n;
+            k += 1;
+            let db = &mut self.dbs[idx];
+            if db.volatile_len() == 0 {
+                continue;
+            }
+            let share = (remaining / left).max(KEYS_PER_LOOP).min(remaining);
+            let (deleted, examined) = db.active_expire_step(now_ms, share);
+            reclaimed += deleted;
+            remaining = remaining.saturating_sub(examined);
+            left -= 1;
+        }
+        self.next_expire_db = (self.next_expire_db + k) % n;
+        reclaimed
+    }
+
+    /// Counts a key lookup by a read command as a hit or a miss (INFO `keyspace_hits`,
+    /// `keyspace_misses`).
+    pub fn record_lookup(&mut self, hit: bool) {
+        if hit {
+            self.hits += 1;
+        } else {
+            self.misses += 1;
+        }
+    }
+
+    /// The current counters. Returned by value: expired keys are counted per database and
+    /// summed here.
+    pub fn stats(&self) -> KeyspaceStats {
+        KeyspaceStats {
+            expired_keys: self.dbs.iter().map(Db::expired_keys).sum(),
+            keyspace_hits: self.hits,
+            keyspace_misses: self.misses,
+        }
+    }
+
+    /// Zeroes the counters (CONFIG RESETSTAT).
+    pub fn reset_stats(&mut self) {
+        self.hits = 0;
+        self.misses = 0;
+        for db in &mut self.dbs {
+            db.expired_keys = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tracking_tests {
+    use super::Keyspace;
+    use crate::Value;
+
+    fn touched(ks: &mut Keyspace) -> Vec<(usize, String)> {
+        let mut out = Vec::new();
+        ks.take_touched(&mut out);
+        out.into_iter().map(|(db, k)| (db, String::from_utf8_lossy(&k).into_owned())).collect()
+    }
+
+    #[test]
+    fn mutations_of_tracked_keys_are_recorded_once_in_order() {
+        let mut ks = Keyspace::new(2);
+        assert!(!ks.any_tracked());
+        ks.db(0).set(b"x", Value::from_bytes(b"1"), false, 0);
+        ks.track(0, b"y");
+        ks.track(0, b"x");
+        assert!(ks.any_tracked());
+        assert!(touched(&mut ks).is_empty());
+        ks.db(0).set(b"y", Value::from_bytes(b"1"), false, 0);
+        ks.db(0).set(b"other", Value::from_bytes(b"1"), false, 0);
+        drop(ks.db(0).get_mut(b"x", 0));
+        ks.db(0).set(b"y", Value::from_bytes(b"2"), false, 0);
+        assert_eq!(touched(&mut ks), vec![(0, "y".into()), (0, "x".into())]);
+        // Reads are not modifications.
+        ks.db(0).get(b"x", 0, true);
+        assert!(touched(&mut ks).is_empty());
+        assert!(ks.db(0).set_deadline(b"x", 100, 0));
+        assert_eq!(touched(&mut ks), vec![(0, "x".into())]);
+        // Lazy expiry deletes, and that is a modification.
+        assert!(!ks.db(0).exists(b"x", 200));
+        assert_eq!(touched(&mut ks), vec![(0, "x".into())]);
+        ks.untrack(0, b"x");
+        ks.untrack(0, b"y");
+        assert!(!ks.any_tracked());
+        ks.db(0).set(b"y", Value::from_bytes(b"3"), false, 0);
+        assert!(touched(&mut ks).is_empty());
+    }
+
+    #[test]
+    fn flush_and_swap_touch_tracked_keys_that_exist() {
+        let mut ks = Keyspace::new(2);
+        ks.db(0).set(b"a", Value::from_bytes(b"1"), false, 0);
+        ks.db(1).set(b"b", Value::from_bytes(b"1"), false, 0);
+        ks.track(0, b"a");
+        ks.track(0, b"b");
+        ks.track(0, b"c");
+        ks.track(1, b"c");
+        assert!(ks.swap(0, 1));
+        let mut swapped = touched(&mut ks);
+        swapped.sort();
+        // "c" exists in neither database: not touched.
+        assert_eq!(swapped, vec![(0, "a".into()), (0, "b".into())]);
+        // The tracking stayed with database 0: a write to "b" there (now holding db 1's keys) is seen.
+        ks.db(0).set(b"b", Value::from_bytes(b"2"), false, 0);
+        assert_eq!(touched(&mut ks), vec![(0, "b".into())]);
+        ks.flush_all();
+        assert_eq!(touched(&mut ks), vec![(0, "b".into())]);
+        ks.db(0).clear();
+        assert!(touched(&mut ks).is_empty());
+    }
+
+    #[test]
+    fn active_expiry_is_a_modification() {
+        let mut ks = Keyspace::new(1);
+        ks.db(0).set_with_deadline(b"k", Value::from_bytes(b"v"), 10, 0);
+        ks.track(0, b"k");
+        assert!(ks.db(0).is_stale(b"k", 20));
+        assert!(ks.db(0).holds(b"k"));
+        ks.active_expire_cycle(20, 100);
+        assert_eq!(touched(&mut ks), vec![(0, "k".into())]);
+        assert!(!ks.db(0).holds(b"k"));
+    }
+}
