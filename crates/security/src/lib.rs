@@ -1,0 +1,46 @@
+//! The gate (`redoubt-security`): who a client is, what it may run, failed-authentication
+//! throttling and the audit trail. It decides before a command touches data.
+//!
+//! - [`Users`] and [`AclUser`]: users and permissions in Redis ACL syntax and semantics
+//!   (Redis 7.0.15), from `user` lines, an `aclfile` and `requirepass`, with Redoubt's
+//!   secure default for `default` ([`DATA_SURFACE_RULES`]).
+//! - [`AclUser::check`]: the permission check of one command (command bitmap, key patterns
+//!   read/write apart, channels, selectors), giving a [`Denial`] for NOPERM and ACL LOG.
+//! - [`AuthThrottle`]: per-source back-off and lockout, and a global budget.
+//! - [`AuditLog`]: JSON-lines audit log, 0600, rate-limited. [`AclLog`]: ACL LOG.
+//! - [`SourceAllowlist`]: `allow-from` CIDRs.
+//! - [`passwd`], [`genpass`]: secrets and their ACL lines.
+//!
+//! The crate is pure: no sockets, no async; the door (`net`) calls it.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod acllog;
+pub mod allowlist;
+pub mod audit;
+mod error;
+mod index;
+mod json;
+mod keys;
+pub mod password;
+mod selector;
+pub mod throttle;
+mod user;
+mod users;
+
+#[cfg(test)]
+mod tests;
+
+pub use acllog::{AclLog, AclLogContext, AclLogEntry, AclLogReason};
+pub use allowlist::{canonical_ip, SourceAllowlist};
+pub use audit::{AuditConfig, AuditEvent, AuditLog, AuditRecord, AuditSource};
+pub use error::{AclError, RuleError};
+pub use index::CommandIndex;
+pub use password::{argon2id_hash, constant_time_eq, genpass, passwd, sha256_hex, Passwd};
+pub use throttle::{AuthThrottle, Decision, FailureOutcome, SourceKey, ThrottleConfig};
+pub use user::{key_flags_access, AclUser, Denial, DenialReason, SelectorInfo, UserInfo};
+pub use users::{
+    check_private_file, parse_acl_text, secure_default_user, AuthError, UserHandle, Users, UsersSetup,
+    AUTH_WITHOUT_PASSWORD_ERROR, DATA_SURFACE_RULES, MAX_ACL_FILE_BYTES,
+};
