@@ -1,0 +1,541 @@
+//! The engine: the one owner of the keyspace, and the dispatcher that runs a connection's
+//! batch of pipelined commands under a single acquisition of it (DESIGN.md's concurrency
+//! rule). Parsing, and later authentication and permission checks, happen on the
+//! connection's task before a batch gets here.
+//!
+//! The engine also carries the features that span clients: transactions and WATCH
+//! ([`crate::transactions`]), blocking commands ([`crate::blocking`]) and Pub/Sub
+//! ([`crate::pubsub`]). After each command it drains the watched or blocked-on keys the
+//! store saw modified, marks watchers dirty and serves blocked clients, still under the same
+//! acquisition. A session that uses none of these features pays one byte test per command;
+//! with no key watched or blocked on anywhere, the drain is one integer test.
+
+use crate::blocking::{BlockRegistry, BlockWait};
+use crate::clients::ClientRegistry;
+use crate::context::{CmdError, CmdResult, Ctx};
+use crate::pubsub::{self, PubSubHub};
+use crate::session::{ReplyMode, Session, IN_MULTI, SUBSCRIBED};
+use crate::spec::{CmdFlags, CommandSpec};
+use crate::stats::CommandStats;
+use crate::table;
+use crate::transactions::{self, InMulti, WatchRegistry};
+use bytes::Bytes;
+use redoubt_config::Config;
+use redoubt_resp::{Protocol, ReplyBuffer};
+use redoubt_store::Keyspace;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use tokio::sync::Notify;
+
+/// Counters INFO stats reports.
+#[derive(Debug, Default)]
+pub struct ServerStats {
+    /// Commands run.
+    pub commands: AtomicU64,
+    /// Connections accepted.
+    pub connections: AtomicU64,
+    /// Connections refused by maxclients.
+    pub rejected_connections: AtomicU64,
+    /// Bytes read from clients.
+    pub net_input_bytes: AtomicU64,
+    /// Bytes written to clients.
+    pub net_output_bytes: AtomicU64,
+    /// Requests refused by the parser's limits or protocol errors.
+    pub protocol_errors: AtomicU64,
+    /// Cross-protocol (HTTP) requests refused.
+    pub http_probes: AtomicU64,
+    /// Clients disconnected for going over `client-output-buffer-limit`.
+    pub output_limit_disconnections: AtomicU64,
+}
+
+/// Facts about the running server that INFO server reports; set once by the door.
+#[derive(Debug, Default, Clone)]
+pub struct ServerFacts {
+    /// TCP port, 0 when TCP is off.
+    pub tcp_port: u16,
+    /// Path of the executable.
+    pub executable: String,
+    /// Config file, if any.
+    pub config_file: String,
+}
+
+/// Shared server state: the keyspace under its lock, configuration, clients and counters.
+pub struct Engine {
+    keyspace: Mutex<Keyspace>,
+    config: RwLock<Config>,
+    /// Connected clients.
+    pub clients: ClientRegistry,
+    /// Counters.
+    pub stats: ServerStats,
+    /// Per-command and per-error counters.
+    pub command_stats: CommandStats,
+    /// Facts for INFO server.
+    pub facts: RwLock<ServerFacts>,
+    /// A random 40-hex-digit id of this run.
+    pub run_id: String,
+    /// When the server started.
+    pub started: Instant,
+    shutdown: AtomicBool,
+    shutdown_signal: Notify,
+    /// Who watches which key (taken with the store lock held).
+    pub(crate) watch_registry: Mutex<WatchRegistry>,
+    /// Clients parked in blocking commands (taken with the store lock held).
+    pub(crate) block_registry: Mutex<BlockRegistry>,
+    /// Number of parked clients, readable without a lock.
+    pub(crate) blocked_count: AtomicUsize,
+    /// Pub/Sub subscriptions.
+    pub(crate) pubsub: PubSubHub,
+    /// `maxmemory`, cached so commands check it without the config lock (0: no limit).
+    maxmemory: AtomicU64,
+}
+
+/// Write access to the configuration; refreshes the engine's cached settings when dropped.
+pub struct ConfigGuard<'a> {
+    guard: RwLockWriteGuard<'a, Config>,
+    maxmemory: &'a AtomicU64,
+}
+
+impl std::ops::Deref for ConfigGuard<'_> {
+    type Target = Config;
+    fn deref(&self) -> &Config {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for ConfigGuard<'_> {
+    fn deref_mut(&mut self) -> &mut Config {
+        &mut self.guard
+    }
+}
+
+impl Drop for ConfigGuard<'_> {
+    fn drop(&mut self) {
+        self.maxmemory.store(self.guard.maxmemory, Ordering::Relaxed);
+    }
+}
+
+/// Redis's reply to a command that may grow memory when over `maxmemory`.
+const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
+
+/// How a batch ended.
+#[derive(Debug)]
+pub enum BatchEnd {
+    /// Every request ran (or one asked to close the connection).
+    Done,
+    /// Request `index` blocked: the connection awaits `wait`, then runs the requests after it.
+    Blocked {
+        /// Index in the batch of the blocking request.
+        index: usize,
+        /// What to await.
+        wait: BlockWait,
+    },
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine").field("run_id", &self.run_id).finish()
+    }
+}
+
+/// Current time in unix milliseconds.
+pub fn unix_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+impl Engine {
+    /// An engine with an empty keyspace sized by the configuration.
+    pub fn new(config: Config) -> Engine {
+        let keyspace = Keyspace::new(config.databases);
+        let pubsub = PubSubHub::default();
+        let maxmemory = config.maxmemory;
+        if let Some(limits) = config.value("client-output-buffer-limit") {
+            pubsub.set_limits_from(&limits);
+        }
+        let run_id: String = (0..40).map(|_| char::from_digit(fastrand::u32(0..16), 16).unwrap_or('0')).collect();
+        Engine {
+            keyspace: Mutex::new(keyspace),
+            config: RwLock::new(config),
+            clients: ClientRegistry::default(),
+            stats: ServerStats::default(),
+            command_stats: CommandStats::default(),
+            facts: RwLock::new(ServerFacts::default()),
+            run_id,
+            started: Instant::now(),
+            shutdown: AtomicBool::new(false),
+            shutdown_signal: Notify::new(),
+            watch_registry: Mutex::default(),
+            block_registry: Mutex::default(),
+            blocked_count: AtomicUsize::new(0),
+            pubsub,
+            maxmemory: AtomicU64::new(maxmemory),
+        }
+    }
+
+    /// Reads the configuration.
+    pub fn config(&self) -> RwLockReadGuard<'_, Config> {
+        self.config.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Changes the configuration (CONFIG SET). Settings the engine caches for its hot path
+    /// (maxmemory) are refreshed when the guard drops.
+    pub fn config_mut(&self) -> ConfigGuard<'_> {
+        ConfigGuard { guard: self.config.write().unwrap_or_else(|e| e.into_inner()), maxmemory: &self.maxmemory }
+    }
+
+    fn lock_keyspace(&self) -> MutexGuard<'_, Keyspace> {
+        // A panic while the lock was held cannot leave the keyspace half-updated in a way
+        // that matters more than stopping the whole server would, so keep serving.
+        self.keyspace.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Runs a batch of pipelined requests in order under one acquisition of the keyspace,
+    /// appending every reply to `out`. Stops early if a command asks to close the connection,
+    /// or blocks: the connection then awaits the [`BlockWait`] and runs the rest afterwards.
+    pub fn execute_batch(&self, session: &mut Session, requests: &[Vec<Bytes>], out: &mut ReplyBuffer) -> BatchEnd {
+        if requests.is_empty() {
+            return BatchEnd::Done;
+        }
+        let now_ms = unix_ms();
+        let mut keyspace = self.lock_keyspace();
+        if session.has_inbox() {
+            pubsub::drain_inbox(session, out);
+        }
+        let mut end = BatchEnd::Done;
+        for (index, args) in requests.iter().enumerate() {
+            let wait = self.execute_one(&mut keyspace, session, args, out, now_ms);
+            if keyspace.any_tracked() {
+                self.process_touched(&mut keyspace, now_ms);
+            }
+            if let Some(wait) = wait {
+                end = BatchEnd::Blocked { index, wait };
+                break;
+            }
+            if session.close_after_reply {
+                break;
+            }
+        }
+        drop(keyspace);
+        session.handle.last_interaction_ms.store(now_ms, Ordering::Relaxed);
+        session.handle.db.store(session.db, Ordering::Relaxed);
+        end
+    }
+
+    fn execute_one(
+        &self,
+        keyspace: &mut Keyspace,
+        session: &mut Session,
+        args: &[Bytes],
+        out: &mut ReplyBuffer,
+        now_ms: i64,
+    ) -> Option<BlockWait> {
+        let reply_start = out.len();
+        let mut wait = None;
+        let result = match resolve(args) {
+            Ok(spec) => match self.refuse_on_oom(keyspace, session, spec, args).or_else(|| {
+                if session.features != 0 {
+                    self.intercept(keyspace, session, spec, args, out)
+                } else {
+                    None
+                }
+            }) {
+                Some(result) => result,
+                None => {
+                    let result = self.dispatch(keyspace, session, spec, args, out, now_ms);
+                    if spec.flags.contains(CmdFlags::BLOCKING) {
+                        if let Some(request) = session.block.take() {
+                            wait = Some(self.park(keyspace, session, args, *request, out.protocol()));
+                        }
+                    }
+                    result
+                }
+            },
+            Err(e) => {
+                if session.features & IN_MULTI != 0 {
+                    transactions::flag_abort(session);
+                }
+                if let Some(stat) = table::lookup(&args[0]).and_then(|s| self.command_stats.of(s)) {
+                    stat.rejected.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e)
+            }
+        };
+        if let Err(e) = result {
+            self.command_stats.record_error(e.message());
+            out.error(e.message());
+        }
+        // Push frames (subscribe confirmations) go out whatever CLIENT REPLY says.
+        let pushed = std::mem::take(&mut session.pushed);
+        match session.reply_mode {
+            ReplyMode::On => {}
+            ReplyMode::Off => {
+                if !pushed {
+                    out.truncate(reply_start);
+                }
+            }
+            ReplyMode::Skip => {
+                if !pushed {
+                    out.truncate(reply_start);
+                }
+                session.reply_mode = ReplyMode::On;
+            }
+            ReplyMode::SkipNext => session.reply_mode = ReplyMode::Skip,
+        }
+        wait
+    }
+
+    /// Runs one resolved command: the handler, and the command's counters.
+    fn dispatch(
+        &self,
+        keyspace: &mut Keyspace,
+        session: &mut Session,
+        spec: &'static CommandSpec,
+        args: &[Bytes],
+        out: &mut ReplyBuffer,
+        now_ms: i64,
+    ) -> CmdResult {
+        self.stats.commands.fetch_add(1, Ordering::Relaxed);
+        let Some(handler) = spec.handler else {
+            return Ok(());
+        };
+        let started = Instant::now();
+        let mut ctx = Ctx { args, out, keyspace, session, engine: self, now_ms };
+        let result = handler(&mut ctx);
+        if let Some(stat) = self.command_stats.of(spec) {
+            stat.calls.fetch_add(1, Ordering::Relaxed);
+            stat.usec.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+            if result.is_err() {
+                stat.failed.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        result
+    }
+
+    /// Over `maxmemory`, refuses commands that may grow memory, and in MULTI any command but
+    /// EXEC, DISCARD, QUIT and RESET (queueing grows memory too); an EXEC whose queue holds a
+    /// command that may grow memory aborts the transaction. With no eviction policy
+    /// implemented yet, every policy behaves as `noeviction`. `None` lets the command run.
+    fn refuse_on_oom(&self, keyspace: &mut Keyspace, session: &mut Session, spec: &'static CommandSpec, args: &[Bytes]) -> Option<CmdResult> {
+        let maxmemory = self.maxmemory.load(Ordering::Relaxed);
+        if maxmemory == 0 {
+            return None;
+        }
+        let in_multi = session.features & IN_MULTI != 0;
+        let is = |name: &str| args[0].eq_ignore_ascii_case(name.as_bytes());
+        let is_exec = in_multi && is("exec");
+        let refuse = spec.flags.contains(CmdFlags::DENYOOM)
+            || (is_exec && transactions::queued_denyoom(session))
+            || (in_multi && !(is_exec || is("discard") || is("quit") || is("reset")));
+        if !refuse || keyspace.used_bytes() as u64 <= maxmemory {
+            return None;
+        }
+        if let Some(stat) = table::lookup(&args[0]).and_then(|s| self.command_stats.of(s)) {
+            stat.rejected.fetch_add(1, Ordering::Relaxed);
+        }
+        if is_exec {
+            transactions::reset(self, keyspace, session);
+            return Some(Err(CmdError(format!("EXECABORT Transaction discarded because of: {OOM}").into())));
+        }
+        if in_multi {
+            transactions::flag_abort(session);
+        }
+        Some(Err(CmdError::raw(OOM)))
+    }
+
+    /// What a session in MULTI, subscribed, or watching keys changes about running a command:
+    /// `Some(result)` when the command was answered here (queued, refused), `None` to run it.
+    fn intercept(
+        &self,
+        keyspace: &mut Keyspace,
+        session: &mut Session,
+        spec: &'static CommandSpec,
+        args: &[Bytes],
+        out: &mut ReplyBuffer,
+    ) -> Option<CmdResult> {
+        if session.features & SUBSCRIBED != 0 && out.protocol() == Protocol::Resp2 {
+            let top = table::lookup(&args[0]).unwrap_or(spec);
+            let fullname = || {
+                if std::ptr::eq(top, spec) {
+                    spec.name.to_string()
+                } else {
+                    format!("{}|{}", top.name, spec.name)
+                }
+            };
+            if let Some(result) = pubsub::refuse_in_subscribed_context(top.name, fullname, args, out) {
+                if result.is_err() {
+                    transactions::flag_abort(session);
+                }
+                return Some(result);
+            }
+        }
+        if session.features & IN_MULTI != 0 {
+            if let InMulti::Handled(result) = transactions::queue(session, spec, args, out) {
+                return Some(result);
+            }
+        }
+        if args[0].eq_ignore_ascii_case(b"reset") {
+            transactions::reset(self, keyspace, session);
+            pubsub::reset(self, session);
+        }
+        None
+    }
+
+    /// Runs a command EXEC took from the transaction's queue (the store lock is held). A
+    /// blocking command never blocks here.
+    pub(crate) fn run_queued(
+        &self,
+        keyspace: &mut Keyspace,
+        session: &mut Session,
+        spec: &'static CommandSpec,
+        args: &[Bytes],
+        out: &mut ReplyBuffer,
+        now_ms: i64,
+    ) {
+        if let Err(e) = self.dispatch(keyspace, session, spec, args, out, now_ms) {
+            self.command_stats.record_error(e.message());
+            out.error(e.message());
+        }
+        session.block = None;
+    }
+
+    /// Drains the watched and blocked-on keys the store saw modified: marks their watchers
+    /// dirty and serves the clients blocked on them, until serving modifies nothing more.
+    fn process_touched(&self, keyspace: &mut Keyspace, now_ms: i64) {
+        let mut touched = Vec::new();
+        loop {
+            keyspace.take_touched(&mut touched);
+            if touched.is_empty() {
+                return;
+            }
+            for (db, key) in touched.drain(..) {
+                self.watches().touched(keyspace, db, &key);
+                if self.blocked_count.load(Ordering::Relaxed) > 0 {
+                    self.serve_key(keyspace, db, &key, now_ms);
+                }
+            }
+        }
+    }
+
+    /// Forgets everything a closing connection registered: its transaction and watched keys,
+    /// its subscriptions, its place in blocking queues.
+    pub fn disconnect(&self, session: &mut Session) {
+        if session.features == 0 && session.watched.is_empty() && !session.has_inbox() && !session.handle.is_blocked() {
+            return;
+        }
+        self.cancel_block(session);
+        self.with_keyspace(|keyspace| {
+            transactions::reset(self, keyspace, session);
+            pubsub::reset(self, session);
+        });
+    }
+
+    /// Periodic work (Redis's serverCron): active expiry with a bounded sampling budget.
+    pub fn cron(&self) {
+        let now_ms = unix_ms();
+        let mut keyspace = self.lock_keyspace();
+        keyspace.active_expire_cycle(now_ms, ACTIVE_EXPIRE_BUDGET);
+        if keyspace.any_tracked() {
+            self.process_touched(&mut keyspace, now_ms);
+        }
+        drop(keyspace);
+        if let Some(limits) = self.config().value("client-output-buffer-limit") {
+            self.pubsub.set_limits_from(&limits);
+        }
+    }
+
+    /// Zeroes the counters INFO reports (CONFIG RESETSTAT).
+    pub fn reset_stats(&self) {
+        self.command_stats.reset();
+        for c in [
+            &self.stats.commands,
+            &self.stats.connections,
+            &self.stats.rejected_connections,
+            &self.stats.net_input_bytes,
+            &self.stats.net_output_bytes,
+            &self.stats.protocol_errors,
+            &self.stats.http_probes,
+            &self.stats.output_limit_disconnections,
+        ] {
+            c.store(0, Ordering::Relaxed);
+        }
+    }
+
+    /// Asks the server to shut down (SHUTDOWN, signals).
+    pub fn request_shutdown(&self) {
+        self.shutdown.store(true, Ordering::Release);
+        self.shutdown_signal.notify_waiters();
+        self.clients.kill_all();
+    }
+
+    /// Whether shutdown was requested.
+    pub fn shutting_down(&self) -> bool {
+        self.shutdown.load(Ordering::Acquire)
+    }
+
+    /// Resolves once shutdown is requested.
+    pub async fn shutdown_requested(&self) {
+        loop {
+            let notified = self.shutdown_signal.notified();
+            if self.shutting_down() {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Runs `f` with the keyspace locked (INFO keyspace, tests).
+    pub fn with_keyspace<R>(&self, f: impl FnOnce(&mut Keyspace) -> R) -> R {
+        f(&mut self.lock_keyspace())
+    }
+}
+
+/// Keys examined per cron tick by active expiry; bounds the time the store lock is held.
+const ACTIVE_EXPIRE_BUDGET: usize = 2000;
+
+/// Finds the command (or subcommand) to run and checks its arity, with Redis's error texts.
+pub fn resolve(args: &[Bytes]) -> Result<&'static CommandSpec, CmdError> {
+    let name = &args[0];
+    let Some(spec) = table::lookup(name) else {
+        return Err(unknown_command(args));
+    };
+    if spec.subcommands.is_empty() {
+        if !spec.arity_ok(args.len()) {
+            return Err(CmdError::arity(spec.name));
+        }
+        return Ok(spec);
+    }
+    if args.len() < 2 {
+        // A container with a handler of its own (COMMAND) runs it when given no subcommand.
+        return if spec.handler.is_some() { Ok(spec) } else { Err(CmdError::arity(spec.name)) };
+    }
+    let Some(sub) = table::lookup_sub(spec, &args[1]) else {
+        return Err(CmdError::err(format!(
+            "unknown subcommand '{}'. Try {} HELP.",
+            truncate(&args[1], 128),
+            spec.name.to_uppercase()
+        )));
+    };
+    if !sub.arity_ok(args.len()) {
+        return Err(CmdError::arity(&format!("{}|{}", spec.name, sub.name)));
+    }
+    Ok(sub)
+}
+
+fn truncate(b: &[u8], max: usize) -> String {
+    String::from_utf8_lossy(&b[..b.len().min(max)]).into_owned()
+}
+
+/// Redis's unknown-command error: the name and the first arguments, up to 128 characters.
+fn unknown_command(args: &[Bytes]) -> CmdError {
+    let mut listed = String::new();
+    for a in &args[1..] {
+        if listed.len() >= 128 {
+            break;
+        }
+        let room = 128 - listed.len();
+        listed.push('\'');
+        listed.push_str(&truncate(a, room));
+        listed.push_str("' ");
+    }
+    CmdError::err(format!("unknown command '{}', with args beginning with: {}", truncate(&args[0], 128), listed))
+}

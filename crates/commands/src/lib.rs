@@ -1,0 +1,32 @@
+//! The command layer: one table describes every command (name, arity, flags, ACL categories,
+//! key positions, docs), and the implementations are grouped by data type as Redis groups
+//! t_string.c and friends. The [`Engine`] owns the keyspace and runs a connection's batch of
+//! commands under one acquisition of it.
+
+pub mod clients;
+pub mod context;
+pub mod engine;
+pub mod session;
+pub mod spec;
+pub mod stats;
+pub mod table;
+
+mod bits;
+mod blocking;
+mod pubsub;
+mod transactions;
+mod hashes;
+mod sets;
+mod connection;
+mod keys;
+mod lists;
+mod server;
+mod strings;
+mod zsets;
+mod hll;
+
+pub use clients::{ClientHandle, ClientRegistry, Transport};
+pub use context::{CmdError, CmdResult, Ctx};
+pub use blocking::BlockWait;
+pub use engine::{unix_ms, BatchEnd, Engine, ServerFacts};
+pub use session::Session;

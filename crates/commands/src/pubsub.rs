@@ -1,0 +1,613 @@
+//! Pub/Sub: SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE, PUBLISH, their shard variants
+//! SSUBSCRIBE, SUNSUBSCRIBE, SPUBLISH, and PUBSUB CHANNELS|NUMSUB|NUMPAT|SHARDCHANNELS|
+//! SHARDNUMSUB|HELP.
+//!
+//! The [`PubSubHub`] maps each channel, pattern and shard channel to its subscribers'
+//! mailboxes. A client's mailbox is created on its first subscription: an unbounded channel of
+//! encoded frames (a RESP2 array or a RESP3 `>` push, in the subscriber's protocol) that its
+//! connection task drains and writes, so a publisher never waits for a subscriber. What a
+//! subscriber has not yet written counts against `client-output-buffer-limit pubsub` (hard
+//! limit, and soft limit held for its seconds; Redis's defaults 32mb 8mb 60): past it the
+//! subscriber is disconnected, so one that never reads cannot grow the server without bound.
+//!
+//! In RESP2 a subscribed client may only run (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, QUIT and
+//! RESET (the engine enforces it, see [`refuse_in_subscribed_context`]); RESP3 allows
+//! everything. Subscribe and unsubscribe confirmations are pushes: CLIENT REPLY OFF keeps them.
+//!
+//! Channel permissions (ACL `&pattern`) will be enforced in [`check_channels`], the single
+//! place every command that names channels goes through.
+
+use crate::clients::ClientHandle;
+use crate::context::{CmdError, CmdResult, Ctx};
+use crate::engine::Engine;
+use crate::session::{Session, SUBSCRIBED};
+use bytes::Bytes;
+use redoubt_resp::{Protocol, ReplyBuffer};
+use redoubt_store::glob_match;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::mpsc;
+
+/// What a subscription is to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    /// SUBSCRIBE: one channel.
+    Channel = 0,
+    /// PSUBSCRIBE: channels matching a glob pattern.
+    Pattern = 1,
+    /// SSUBSCRIBE: one shard channel.
+    Shard = 2,
+}
+
+impl Kind {
+    fn subscribe_word(self) -> &'static [u8] {
+        match self {
+            Kind::Channel => b"subscribe",
+            Kind::Pattern => b"psubscribe",
+            Kind::Shard => b"ssubscribe",
+        }
+    }
+    fn unsubscribe_word(self) -> &'static [u8] {
+        match self {
+            Kind::Channel => b"unsubscribe",
+            Kind::Pattern => b"punsubscribe",
+            Kind::Shard => b"sunsubscribe",
+        }
+    }
+}
+
+/// One client's inbox of published frames, shared by its session and the hub.
+#[derive(Debug)]
+pub(crate) struct Mailbox {
+    tx: mpsc::UnboundedSender<Bytes>,
+    /// Bytes delivered and not yet written to the socket.
+    pending: AtomicUsize,
+    /// When `pending` first went over the soft limit (unix ms; 0 when under it).
+    soft_since_ms: AtomicI64,
+    client: Arc<ClientHandle>,
+}
+
+impl Mailbox {
+    /// Queues `frame`, or disconnects the client if that would take it over its limits.
+    fn deliver(&self, frame: Bytes, limits: &ObufLimits, now_ms: i64, engine: &Engine) {
+        if self.client.is_killed() {
+            return;
+        }
+        let pending = self.pending.fetch_add(frame.len(), Ordering::Relaxed) + frame.len();
+        if limits.exceeded(pending as u64, &self.soft_since_ms, now_ms) {
+            engine.stats.output_limit_disconnections.fetch_add(1, Ordering::Relaxed);
+            self.client.kill();
+            return;
+        }
+        let _ = self.tx.send(frame);
+    }
+}
+
+/// `client-output-buffer-limit pubsub`: hard bytes, soft bytes, soft seconds (0 = none).
+#[derive(Debug)]
+pub(crate) struct ObufLimits {
+    hard: AtomicU64,
+    soft: AtomicU64,
+    soft_seconds: AtomicU64,
+}
+
+impl ObufLimits {
+    fn exceeded(&self, pending: u64, soft_since_ms: &AtomicI64, now_ms: i64) -> bool {
+        let hard = self.hard.load(Ordering::Relaxed);
+        if hard > 0 && pending > hard {
+            return true;
+        }
+        let soft = self.soft.load(Ordering::Relaxed);
+        if soft > 0 && pending > soft {
+            let since = soft_since_ms.load(Ordering::Relaxed);
+            if since == 0 {
+                soft_since_ms.store(now_ms.max(1), Ordering::Relaxed);
+                return false;
+            }
+            let secs = self.soft_seconds.load(Ordering::Relaxed) as i64;
+            return (now_ms - since) / 1000 > secs;
+        }
+        soft_since_ms.store(0, Ordering::Relaxed);
+        false
+    }
+}
+
+/// A client's subscriptions and its inbox, kept in its session.
+#[derive(Debug)]
+pub(crate) struct PubSubState {
+    mailbox: Arc<Mailbox>,
+    inbox: mpsc::UnboundedReceiver<Bytes>,
+    /// Channels, patterns, shard channels, each with the order it was subscribed in.
+    subs: [HashMap<Bytes, u64>; 3],
+    next_seq: u64,
+}
+
+impl PubSubState {
+    /// Channel plus pattern subscriptions: what (P)SUBSCRIBE replies count.
+    fn count(&self, kind: Kind) -> usize {
+        match kind {
+            Kind::Channel | Kind::Pattern => self.subs[0].len() + self.subs[1].len(),
+            Kind::Shard => self.subs[2].len(),
+        }
+    }
+}
+
+type Subscribers = HashMap<Bytes, HashMap<u64, Arc<Mailbox>>>;
+
+/// Every subscription of every client: channel, pattern and shard channel to mailboxes.
+#[derive(Debug)]
+pub struct PubSubHub {
+    subs: Mutex<[Subscribers; 3]>,
+    limits: ObufLimits,
+}
+
+impl Default for PubSubHub {
+    fn default() -> Self {
+        PubSubHub {
+            subs: Mutex::new(Default::default()),
+            limits: ObufLimits {
+                hard: AtomicU64::new(32 << 20),
+                soft: AtomicU64::new(8 << 20),
+                soft_seconds: AtomicU64::new(60),
+            },
+        }
+    }
+}
+
+impl PubSubHub {
+    fn lock(&self) -> MutexGuard<'_, [Subscribers; 3]> {
+        self.subs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Reads the pubsub class of `client-output-buffer-limit` (as CONFIG GET renders it:
+    /// `normal h s t slave h s t pubsub h s t`, bytes and seconds).
+    pub fn set_limits_from(&self, rendered: &str) {
+        let words: Vec<&str> = rendered.split_whitespace().collect();
+        for w in words.chunks(4) {
+            if let [class, hard, soft, secs] = w {
+                if class.eq_ignore_ascii_case("pubsub") {
+                    let n = |s: &str| s.parse::<u64>().unwrap_or(0);
+                    self.limits.hard.store(n(hard), Ordering::Relaxed);
+                    self.limits.soft.store(n(soft), Ordering::Relaxed);
+                    self.limits.soft_seconds.store(n(secs), Ordering::Relaxed);
+                }
+            }
+        }
+    }
+
+    /// Number of channels (or shard channels) with subscribers, and of patterns.
+    pub fn counts(&self) -> (usize, usize, usize) {
+        let subs = self.lock();
+        (subs[0].len(), subs[1].len(), subs[2].len())
+    }
+
+    /// Delivers `message` on `channel` (a shard channel if `shard`) to every subscriber, and
+    /// for plain channels to every matching pattern subscription; returns how many received
+    /// it. A frame for the publishing client itself goes straight into its reply, as Redis
+    /// writes it into the publisher's output buffer before the reply.
+    fn publish(&self, engine: &Engine, ctx_out: &mut ReplyBuffer, self_id: u64, shard: bool, channel: &[u8], message: &[u8], now_ms: i64) -> usize {
+        let subs = self.lock();
+        let mut receivers = 0;
+        let kind = if shard { Kind::Shard } else { Kind::Channel };
+        if let Some(clients) = subs[kind as usize].get(channel) {
+            let word: &[u8] = if shard { b"smessage" } else { b"message" };
+            let mut frames = Frames::default();
+            for (id, mailbox) in clients {
+                receivers += 1;
+                self.send(engine, mailbox, *id == self_id, ctx_out, &mut frames, now_ms, |out| {
+                    out.push(3);
+                    out.bulk(word);
+                    out.bulk(channel);
+                    out.bulk(message);
+                });
+            }
+        }
+        if !shard {
+            for (pattern, clients) in &subs[Kind::Pattern as usize] {
+                if !glob_match(pattern, channel, false) {
+                    continue;
+                }
+                let mut frames = Frames::default();
+                for (id, mailbox) in clients {
+                    receivers += 1;
+                    self.send(engine, mailbox, *id == self_id, ctx_out, &mut frames, now_ms, |out| {
+                        out.push(4);
+                        out.bulk(b"pmessage");
+                        out.bulk(pattern);
+                        out.bulk(channel);
+                        out.bulk(message);
+                    });
+                }
+            }
+        }
+        receivers
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn send(
+        &self,
+        engine: &Engine,
+        mailbox: &Mailbox,
+        to_self: bool,
+        ctx_out: &mut ReplyBuffer,
+        frames: &mut Frames,
+        now_ms: i64,
+        encode: impl Fn(&mut ReplyBuffer),
+    ) {
+        if to_self {
+            encode(ctx_out);
+            return;
+        }
+        let resp3 = mailbox.client.resp.load(Ordering::Relaxed) == 3;
+        let frame = frames.get(resp3, encode);
+        mailbox.deliver(frame, &self.limits, now_ms, engine);
+    }
+}
+
+/// A message frame encoded at most once per protocol.
+#[derive(Default)]
+struct Frames([Option<Bytes>; 2]);
+
+impl Frames {
+    fn get(&mut self, resp3: bool, encode: impl Fn(&mut ReplyBuffer)) -> Bytes {
+        self.0[resp3 as usize]
+            .get_or_insert_with(|| {
+                let mut out = ReplyBuffer::new(if resp3 { Protocol::Resp3 } else { Protocol::Resp2 });
+                encode(&mut out);
+                out.take().freeze()
+            })
+            .clone()
+    }
+}
+
+/// The one place channel permissions will be checked (ACL `&pattern` rules, with the gate):
+/// every command naming channels or patterns passes them here before anything happens.
+/// Until users and permissions land, every channel is allowed.
+fn check_channels(_session: &Session, _names: &[Bytes], _are_patterns: bool) -> CmdResult {
+    Ok(())
+}
+
+/// The session's pub/sub state, created (with its mailbox) on the first subscription.
+fn state(session: &mut Session) -> &mut PubSubState {
+    let handle = session.handle.clone();
+    session.pubsub.get_or_insert_with(|| {
+        let (tx, inbox) = mpsc::unbounded_channel();
+        let mailbox = Arc::new(Mailbox { tx, pending: AtomicUsize::new(0), soft_since_ms: AtomicI64::new(0), client: handle });
+        Box::new(PubSubState { mailbox, inbox, subs: Default::default(), next_seq: 0 })
+    })
+}
+
+/// Refreshes the session's feature bit and CLIENT LIST counters after (un)subscribing.
+fn update_flags(session: &mut Session) {
+    let counts = session.pubsub.as_ref().map(|p| [p.subs[0].len(), p.subs[1].len(), p.subs[2].len()]).unwrap_or_default();
+    for (slot, n) in session.handle.subscriptions.iter().zip(counts) {
+        slot.store(n as u32, Ordering::Relaxed);
+    }
+    if counts.iter().sum::<usize>() > 0 {
+        session.features |= SUBSCRIBED;
+    } else {
+        session.features &= !SUBSCRIBED;
+    }
+}
+
+fn subscribe_cmd(ctx: &mut Ctx<'_>, kind: Kind) -> CmdResult {
+    if kind == Kind::Shard && ctx.session.in_exec {
+        return Err(CmdError::raw("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client"));
+    }
+    check_channels(ctx.session, &ctx.args[1..], kind == Kind::Pattern)?;
+    let hub = &ctx.engine.pubsub;
+    for name in &ctx.args[1..] {
+        let st = state(ctx.session);
+        if !st.subs[kind as usize].contains_key(name) {
+            st.next_seq += 1;
+            st.subs[kind as usize].insert(name.clone(), st.next_seq);
+            let mailbox = st.mailbox.clone();
+            hub.lock()[kind as usize].entry(name.clone()).or_default().insert(ctx.session.id(), mailbox);
+        }
+        let count = state(ctx.session).count(kind);
+        ctx.out.push(3);
+        ctx.out.bulk(kind.subscribe_word());
+        ctx.out.bulk(name);
+        ctx.out.int(count as i64);
+    }
+    update_flags(ctx.session);
+    ctx.session.pushed = true;
+    Ok(())
+}
+
+/// Removes one subscription of the session; false if it had none by that name.
+fn remove_one(engine: &Engine, session: &mut Session, kind: Kind, name: &[u8]) -> bool {
+    let id = session.id();
+    let Some(st) = session.pubsub.as_deref_mut() else {
+        return false;
+    };
+    if st.subs[kind as usize].remove(name).is_none() {
+        return false;
+    }
+    let mut subs = engine.pubsub.lock();
+    let map = &mut subs[kind as usize];
+    if let Some(clients) = map.get_mut(name) {
+        clients.remove(&id);
+        if clients.is_empty() {
+            map.remove(name);
+        }
+    }
+    true
+}
+
+/// The session's subscriptions of `kind`, in the order they were made.
+fn subscribed(session: &Session, kind: Kind) -> Vec<Bytes> {
+    let Some(st) = session.pubsub.as_deref() else {
+        return Vec::new();
+    };
+    let mut names: Vec<(&Bytes, u64)> = st.subs[kind as usize].iter().map(|(n, s)| (n, *s)).collect();
+    names.sort_unstable_by_key(|(_, s)| *s);
+    names.into_iter().map(|(n, _)| n.clone()).collect()
+}
+
+fn unsubscribe_cmd(ctx: &mut Ctx<'_>, kind: Kind) -> CmdResult {
+    check_channels(ctx.session, &ctx.args[1..], kind == Kind::Pattern)?;
+    let names = if ctx.args.len() > 1 { ctx.args[1..].to_vec() } else { subscribed(ctx.session, kind) };
+    let reply_one = |ctx: &mut Ctx<'_>, name: Option<&[u8]>| {
+        let count = ctx.session.pubsub.as_ref().map_or(0, |st| st.count(kind));
+        ctx.out.push(3);
+        ctx.out.bulk(kind.unsubscribe_word());
+        match name {
+            Some(n) => ctx.out.bulk(n),
+            None => ctx.out.null(),
+        }
+        ctx.out.int(count as i64);
+    };
+    if names.is_empty() {
+        reply_one(ctx, None);
+    }
+    for name in &names {
+        remove_one(ctx.engine, ctx.session, kind, name);
+        reply_one(ctx, Some(name));
+    }
+    update_flags(ctx.session);
+    ctx.session.pushed = true;
+    Ok(())
+}
+
+/// Drops every subscription without replying (RESET, disconnection).
+pub(crate) fn reset(engine: &Engine, session: &mut Session) {
+    for kind in [Kind::Channel, Kind::Pattern, Kind::Shard] {
+        for name in subscribed(session, kind) {
+            remove_one(engine, session, kind, &name);
+        }
+    }
+    update_flags(session);
+    session.pubsub = None;
+}
+
+/// Moves published frames already waiting into `out` (at the start of a batch, so they go
+/// out before the replies of commands that ran after them).
+pub(crate) fn drain_inbox(session: &mut Session, out: &mut ReplyBuffer) {
+    while let Some(frame) = session.try_push() {
+        out.raw(&frame);
+        session.push_written(frame.len());
+    }
+}
+
+/// In RESP2, a subscribed client may only (un)subscribe, PING, QUIT and RESET: refuses
+/// anything else with Redis's error; answers PING with the subscribed-context reply.
+/// `None` lets the command run.
+pub(crate) fn refuse_in_subscribed_context(
+    name: &str,
+    fullname: impl FnOnce() -> String,
+    args: &[Bytes],
+    out: &mut ReplyBuffer,
+) -> Option<CmdResult> {
+    const ALLOWED: [&str; 8] =
+        ["subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe", "punsubscribe", "quit", "reset"];
+    if ALLOWED.contains(&name) {
+        return None;
+    }
+    if name == "ping" {
+        if args.len() > 2 {
+            return Some(Err(CmdError::arity("ping")));
+        }
+        out.array(2);
+        out.bulk(b"pong");
+        out.bulk(args.get(1).map_or(&b""[..], |a| &a[..]));
+        return Some(Ok(()));
+    }
+    Some(Err(CmdError::err(format!(
+        "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+        fullname()
+    ))))
+}
+
+impl Session {
+    /// Waits for the next published frame for this client; never resolves for a client
+    /// that has not subscribed.
+    pub async fn next_push(&mut self) -> Bytes {
+        match self.pubsub.as_deref_mut() {
+            Some(st) => match st.inbox.recv().await {
+                Some(frame) => frame,
+                None => std::future::pending().await,
+            },
+            None => std::future::pending().await,
+        }
+    }
+
+    /// A published frame already waiting, if any.
+    pub fn try_push(&mut self) -> Option<Bytes> {
+        self.pubsub.as_deref_mut().and_then(|st| st.inbox.try_recv().ok())
+    }
+
+    /// Marks `n` bytes of published frames as written to the socket (output-buffer limits).
+    pub fn push_written(&self, n: usize) {
+        if let Some(st) = self.pubsub.as_deref() {
+            let _ = st.mailbox.pending.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |p| Some(p.saturating_sub(n)));
+        }
+    }
+
+    /// Whether the client has subscribed at some point (its inbox exists).
+    pub fn has_inbox(&self) -> bool {
+        self.pubsub.is_some()
+    }
+}
+
+/// SUBSCRIBE channel [channel ...]
+pub(crate) fn subscribe(ctx: &mut Ctx<'_>) -> CmdResult {
+    subscribe_cmd(ctx, Kind::Channel)
+}
+
+/// UNSUBSCRIBE [channel ...]
+pub(crate) fn unsubscribe(ctx: &mut Ctx<'_>) -> CmdResult {
+    unsubscribe_cmd(ctx, Kind::Channel)
+}
+
+/// PSUBSCRIBE pattern [pattern ...]
+pub(crate) fn psubscribe(ctx: &mut Ctx<'_>) -> CmdResult {
+    subscribe_cmd(ctx, Kind::Pattern)
+}
+
+/// PUNSUBSCRIBE [pattern ...]
+pub(crate) fn punsubscribe(ctx: &mut Ctx<'_>) -> CmdResult {
+    unsubscribe_cmd(ctx, Kind::Pattern)
+}
+
+/// SSUBSCRIBE shardchannel [shardchannel ...]
+pub(crate) fn ssubscribe(ctx: &mut Ctx<'_>) -> CmdResult {
+    subscribe_cmd(ctx, Kind::Shard)
+}
+
+/// SUNSUBSCRIBE [shardchannel ...]
+pub(crate) fn sunsubscribe(ctx: &mut Ctx<'_>) -> CmdResult {
+    unsubscribe_cmd(ctx, Kind::Shard)
+}
+
+fn publish_cmd(ctx: &mut Ctx<'_>, shard: bool) -> CmdResult {
+    check_channels(ctx.session, &ctx.args[1..2], false)?;
+    let id = ctx.session.id();
+    let n = ctx.engine.pubsub.publish(ctx.engine, ctx.out, id, shard, &ctx.args[1], &ctx.args[2], ctx.now_ms);
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+/// PUBLISH channel message
+pub(crate) fn publish(ctx: &mut Ctx<'_>) -> CmdResult {
+    publish_cmd(ctx, false)
+}
+
+/// SPUBLISH shardchannel message
+pub(crate) fn spublish(ctx: &mut Ctx<'_>) -> CmdResult {
+    publish_cmd(ctx, true)
+}
+
+fn channel_list(ctx: &mut Ctx<'_>, kind: Kind) -> CmdResult {
+    let pattern = ctx.args.get(2).cloned();
+    let names: Vec<Bytes> = ctx.engine.pubsub.lock()[kind as usize]
+        .keys()
+        .filter(|c| pattern.as_ref().is_none_or(|p| glob_match(p, c, false)))
+        .cloned()
+        .collect();
+    ctx.out.array(names.len());
+    for n in &names {
+        ctx.out.bulk(n);
+    }
+    Ok(())
+}
+
+fn numsub(ctx: &mut Ctx<'_>, kind: Kind) -> CmdResult {
+    let counts: Vec<usize> = {
+        let subs = ctx.engine.pubsub.lock();
+        ctx.args[2..].iter().map(|c| subs[kind as usize].get(c).map_or(0, HashMap::len)).collect()
+    };
+    ctx.out.array(counts.len() * 2);
+    for (c, n) in ctx.args[2..].iter().zip(counts) {
+        ctx.out.bulk(c);
+        ctx.out.int(n as i64);
+    }
+    Ok(())
+}
+
+/// PUBSUB CHANNELS [pattern]
+pub(crate) fn pubsub_channels(ctx: &mut Ctx<'_>) -> CmdResult {
+    channel_list(ctx, Kind::Channel)
+}
+
+/// PUBSUB NUMSUB [channel ...]
+pub(crate) fn pubsub_numsub(ctx: &mut Ctx<'_>) -> CmdResult {
+    numsub(ctx, Kind::Channel)
+}
+
+/// PUBSUB NUMPAT
+pub(crate) fn pubsub_numpat(ctx: &mut Ctx<'_>) -> CmdResult {
+    let n = ctx.engine.pubsub.counts().1;
+    ctx.out.int(n as i64);
+    Ok(())
+}
+
+/// PUBSUB SHARDCHANNELS [pattern]
+pub(crate) fn pubsub_shardchannels(ctx: &mut Ctx<'_>) -> CmdResult {
+    channel_list(ctx, Kind::Shard)
+}
+
+/// PUBSUB SHARDNUMSUB [shardchannel ...]
+pub(crate) fn pubsub_shardnumsub(ctx: &mut Ctx<'_>) -> CmdResult {
+    numsub(ctx, Kind::Shard)
+}
+
+/// PUBSUB HELP
+pub(crate) fn pubsub_help(ctx: &mut Ctx<'_>) -> CmdResult {
+    crate::server::help_reply(
+        ctx,
+        "PUBSUB",
+        &[
+            "CHANNELS [<pattern>]",
+            "    Return the currently active channels matching a <pattern> (default: '*').",
+            "NUMPAT",
+            "    Return number of subscriptions to patterns.",
+            "NUMSUB [<channel> ...]",
+            "    Return the number of subscribers for the specified channels, excluding",
+            "    pattern subscriptions(default: no channels).",
+            "SHARDCHANNELS [<pattern>]",
+            "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+            "SHARDNUMSUB [<shardchannel> ...]",
+            "    Return the number of subscribers for the specified shard level channel(s)",
+        ],
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_parse_the_pubsub_class() {
+        let hub = PubSubHub::default();
+        hub.set_limits_from("normal 0 0 0 slave 268435456 67108864 60 pubsub 100 50 2");
+        assert_eq!(hub.limits.hard.load(Ordering::Relaxed), 100);
+        let since = AtomicI64::new(0);
+        assert!(!hub.limits.exceeded(40, &since, 1000));
+        assert!(hub.limits.exceeded(101, &since, 1000));
+        // Over the soft limit: allowed for its seconds, then not.
+        assert!(!hub.limits.exceeded(60, &since, 1000));
+        assert!(!hub.limits.exceeded(60, &since, 3000));
+        assert!(hub.limits.exceeded(60, &since, 4000));
+        // Back under: the clock restarts.
+        assert!(!hub.limits.exceeded(10, &since, 5000));
+        assert!(!hub.limits.exceeded(60, &since, 5000));
+    }
+
+    #[test]
+    fn subscribed_context_allows_only_pubsub_commands() {
+        let mut out = ReplyBuffer::new(Protocol::Resp2);
+        let name = |n: &str| n.to_string();
+        assert!(refuse_in_subscribed_context("subscribe", || name("subscribe"), &[], &mut out).is_none());
+        let args = [Bytes::from_static(b"ping")];
+        assert_eq!(refuse_in_subscribed_context("ping", || name("ping"), &args, &mut out), Some(Ok(())));
+        assert_eq!(out.as_bytes(), b"*2\r\n$4\r\npong\r\n$0\r\n\r\n");
+        let err = refuse_in_subscribed_context("get", || name("get"), &args, &mut out).unwrap().unwrap_err();
+        assert_eq!(
+            err.message(),
+            "ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context"
+        );
+    }
+}

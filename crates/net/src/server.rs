@@ -1,0 +1,209 @@
+//! Starting and stopping the data server: listeners, accept loops with maxclients, the cron,
+//! and signal handling.
+
+use crate::connection::serve;
+use crate::listen::{bind_tcp, bind_unix};
+use redoubt_commands::{unix_ms, Engine, Session, Transport};
+use redoubt_config::Config;
+use std::io::Write;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+use tokio::net::{TcpListener, UnixListener};
+use tokio::task::JoinSet;
+
+/// Why the server could not start.
+#[derive(Debug)]
+pub struct ServerError(pub String);
+
+impl std::fmt::Display for ServerError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for ServerError {}
+
+/// Redis's reply to a client over `maxclients`.
+const MAX_CLIENTS_REPLY: &[u8] = b"-ERR max number of clients reached\r\n";
+
+/// Runs the data server until SHUTDOWN or a signal. Must be called inside a tokio runtime.
+pub async fn run(config: Config, config_file: Option<String>) -> Result<(), ServerError> {
+    // Refuse an exposed or leaky install before any socket opens (see preflight.rs).
+    let warnings = crate::preflight::check(&config)?;
+    for w in &warnings {
+        tracing::warn!("{}", w.message);
+    }
+    let mut tcp = Vec::new();
+    if config.port != 0 {
+        for spec in &config.bind {
+            match bind_tcp(spec, config.port, config.tcp_backlog).map_err(|e| ServerError(e.to_string()))? {
+                Some(l) => tcp.push(l),
+                None => tracing::warn!("optional bind address {spec} unavailable, skipped"),
+            }
+        }
+        if tcp.is_empty() {
+            return Err(ServerError("no TCP address could be bound".into()));
+        }
+    }
+    let unix = match &config.unixsocket {
+        Some(path) => Some(
+            bind_unix(path, config.unixsocketperm.unwrap_or(0o700))
+                .map_err(|e| ServerError(format!("unix socket {}: {e}", path.display())))?,
+        ),
+        None => None,
+    };
+    if tcp.is_empty() && unix.is_none() {
+        return Err(ServerError("nothing to listen on: port is 0 and no unixsocket is set".into()));
+    }
+
+    let listening: Vec<String> = tcp.iter().filter_map(|l| l.local_addr().ok()).map(|a| a.to_string()).collect();
+    let posture = config.describe_posture();
+    let hz = config.hz.max(1);
+    let engine = Arc::new(Engine::new(config));
+    {
+        let mut facts = engine.facts.write().unwrap_or_else(|e| e.into_inner());
+        facts.tcp_port = tcp.first().and_then(|l| l.local_addr().ok()).map(|a| a.port()).unwrap_or(0);
+        facts.executable = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default();
+        facts.config_file = config_file.unwrap_or_default();
+    }
+
+    tracing::info!(
+        "listening on {}; {}",
+        if listening.is_empty() { "no TCP".to_string() } else { listening.join(", ") },
+        posture
+    );
+    // The lines tools wait for (Redis's test suite among them), on stdout as redis-server prints them.
+    let mut stdout = std::io::stdout();
+    let _ = writeln!(stdout, "Redoubt {} PID: {}", env!("CARGO_PKG_VERSION"), std::process::id());
+    let _ = writeln!(stdout, "Ready to accept connections");
+    let _ = stdout.flush();
+
+    let mut tasks = JoinSet::new();
+    for listener in tcp {
+        tasks.spawn(accept_tcp(listener, engine.clone()));
+    }
+    if let Some(listener) = unix {
+        tasks.spawn(accept_unix(listener, engine.clone()));
+    }
+    tasks.spawn(cron(engine.clone(), hz));
+
+    let signals = wait_for_signal();
+    tokio::select! {
+        _ = signals => tracing::info!("received a shutdown signal"),
+        _ = engine.shutdown_requested() => tracing::info!("SHUTDOWN requested by a client"),
+    }
+    engine.request_shutdown();
+    tasks.abort_all();
+    // Give live connections a moment to write their last replies.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    while !engine.clients.is_empty() && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    if let Some(path) = &engine.config().unixsocket {
+        let _ = std::fs::remove_file(path);
+    }
+    tracing::info!("Redoubt is now ready to exit, bye bye...");
+    Ok(())
+}
+
+async fn wait_for_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut term), Ok(mut int)) = (signal(SignalKind::terminate()), signal(SignalKind::interrupt())) else {
+        std::future::pending::<()>().await;
+        return;
+    };
+    tokio::select! {
+        _ = term.recv() => {}
+        _ = int.recv() => {}
+    }
+}
+
+/// Whether a new client fits under maxclients; counts the refusal if not.
+fn admit(engine: &Engine) -> bool {
+    engine.stats.connections.fetch_add(1, Ordering::Relaxed);
+    let max = engine.config().maxclients as usize;
+    if engine.clients.len() >= max {
+        engine.stats.rejected_connections.fetch_add(1, Ordering::Relaxed);
+        return false;
+    }
+    true
+}
+
+async fn accept_tcp(listener: TcpListener, engine: Arc<Engine>) {
+    let laddr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    loop {
+        let (mut stream, peer) = match listener.accept().await {
+            Ok(s) => s,
+            Err(e) => {
+                // Out of descriptors and the like: back off instead of spinning.
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        if !admit(&engine) {
+            tokio::spawn(async move {
+                let _ = stream.write_all(MAX_CLIENTS_REPLY).await;
+            });
+            continue;
+        }
+        let _ = stream.set_nodelay(true);
+        let handle = engine.clients.register(peer.to_string(), laddr.clone(), Transport::Tcp, unix_ms());
+        let session = Session::new(handle);
+        tokio::spawn(serve(stream, engine.clone(), session));
+    }
+}
+
+async fn accept_unix(listener: UnixListener, engine: Arc<Engine>) {
+    let path = listener
+        .local_addr()
+        .ok()
+        .and_then(|a| a.as_pathname().map(|p| p.display().to_string()))
+        .or_else(|| engine.config().unixsocket.as_ref().map(|p| p.display().to_string()))
+        .unwrap_or_default();
+    loop {
+        let (mut stream, _) = match listener.accept().await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        if !admit(&engine) {
+            tokio::spawn(async move {
+                let _ = stream.write_all(MAX_CLIENTS_REPLY).await;
+            });
+            continue;
+        }
+        let handle = engine.clients.register(format!("{path}:0"), path.clone(), Transport::Unix, unix_ms());
+        let session = Session::new(handle);
+        tokio::spawn(serve(stream, engine.clone(), session));
+    }
+}
+
+/// Redis's serverCron: active expiry, and closing clients idle longer than `timeout`.
+async fn cron(engine: Arc<Engine>, hz: u32) {
+    let mut tick = tokio::time::interval(Duration::from_millis((1000 / hz as u64).max(1)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        engine.cron();
+        let timeout_s = engine.config().timeout;
+        if timeout_s > 0 {
+            let now = unix_ms();
+            for c in engine.clients.all() {
+                // As Redis, blocked clients and subscribers are not idle: they wait on purpose.
+                if c.is_blocked() || c.is_subscriber() {
+                    continue;
+                }
+                if now - c.last_interaction_ms.load(Ordering::Relaxed) > timeout_s as i64 * 1000 {
+                    tracing::debug!(client = %c.addr, "closing idle client");
+                    c.kill();
+                }
+            }
+        }
+    }
+}

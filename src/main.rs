@@ -1,0 +1,98 @@
+//! `redoubt`: one binary, several verbs. With no verb (or `server`) it runs the data server
+//! on its secure embedded defaults; arguments follow redis-server's form (an optional config
+//! file, then `--directive value` flags).
+
+use redoubt_config::Config;
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+Usage:
+  redoubt [server] [CONFIG_FILE] [--directive value ...]   run the data server
+  redoubt server --check-config CONFIG_FILE                validate a config file and exit
+  redoubt --version | --help
+
+With no config file the server runs on its secure defaults: 127.0.0.1 and ::1, port 6379.
+Directives use redis.conf syntax; see docs/configuration.md.";
+
+fn main() -> ExitCode {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("server") {
+        args.remove(0);
+    }
+    match args.first().map(String::as_str) {
+        Some("--help" | "-h" | "help") => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Some("--version" | "-v" | "version") => {
+            println!("redoubt {}", env!("CARGO_PKG_VERSION"));
+            return ExitCode::SUCCESS;
+        }
+        Some("--check-config") => return check_config(&args[1..]),
+        Some(verb) if !verb.starts_with('-') && !std::path::Path::new(verb).exists() && !verb.contains('.') => {
+            eprintln!("redoubt: unknown command or missing config file '{verb}'\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+        _ => {}
+    }
+    let config = match Config::from_args(&args) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("redoubt: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    init_logging(&config);
+    for w in config.warnings() {
+        tracing::warn!("{w}");
+    }
+    let config_file = args.first().filter(|a| !a.starts_with("--")).cloned();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("redoubt: cannot start the runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(redoubt_net::run(config, config_file)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            eprintln!("redoubt: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn check_config(args: &[String]) -> ExitCode {
+    let Some(path) = args.first() else {
+        eprintln!("redoubt: --check-config needs a file\n\n{USAGE}");
+        return ExitCode::from(2);
+    };
+    match redoubt_config::check(std::path::Path::new(path)) {
+        Ok(warnings) => {
+            for w in &warnings {
+                println!("warning: {w}");
+            }
+            println!("{path}: configuration OK");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn init_logging(config: &Config) {
+    let level = match config.loglevel.as_str() {
+        "debug" => "debug",
+        "verbose" => "info",
+        "warning" => "warn",
+        "nothing" => "off",
+        _ => "info",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("REDOUBT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+}
