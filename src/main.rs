@@ -9,6 +9,11 @@ const USAGE: &str = "\
 Usage:
   redoubt [server] [CONFIG_FILE] [--directive value ...]   run the data server
   redoubt server --check-config CONFIG_FILE                validate a config file and exit
+  redoubt passwd [USER]                                    a new secret and the ACL line of an admin
+                                                           USER (default admin) holding its hash
+  redoubt passwd --requirepass                             a new password for requirepass-file
+  redoubt tls init DIR [--host NAME]... [--ip ADDR]... [--client CN]...
+                                                           a CA, server and client certificates (docs/tls.md)
   redoubt --version | --help
 
 With no config file the server runs on its secure defaults: 127.0.0.1 and ::1, port 6379.
@@ -16,6 +21,15 @@ Directives use redis.conf syntax; see docs/configuration.md.";
 
 fn main() -> ExitCode {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("passwd") {
+        return passwd(&args[1..]);
+    }
+    if args.first().map(String::as_str) == Some("tls") {
+        return redoubt_tlsgen::main(args.split_off(1));
+    }
+    if args.first().map(String::as_str) == Some("audit") {
+        return redoubt_audit::main(args.split_off(1));
+    }
     if args.first().map(String::as_str) == Some("server") {
         args.remove(0);
     }
@@ -82,6 +96,53 @@ fn check_config(args: &[String]) -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// `redoubt passwd [USER]` and `redoubt passwd --requirepass`: a new 256-bit secret on the
+/// first line of standard output (so `(umask 077; redoubt passwd --requirepass > FILE)` is a
+/// ready `requirepass-file`), then comment lines, then the config line. The secret is written
+/// nowhere else.
+fn passwd(args: &[String]) -> ExitCode {
+    let (requirepass, user) = match args {
+        [] => (false, "admin"),
+        [flag] if flag == "--requirepass" => (true, "default"),
+        [flag] if flag == "--help" || flag == "-h" => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        [user] if !user.starts_with('-') => (false, user.as_str()),
+        _ => {
+            eprintln!("redoubt passwd: expected a user name or --requirepass\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let new = match redoubt_security::passwd(user) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("redoubt passwd: {}", e.message().trim_start_matches("ERR "));
+            return ExitCode::from(1);
+        }
+    };
+    let secret = &new.secret;
+    if requirepass {
+        println!("{secret}");
+        println!("# ^ a new password of the default user (256 bits). Give it to the clients (AUTH <password>); it is stored nowhere.");
+        println!("# Keep it off the command line: put it alone in a file only the server's user can read, and name that file:");
+        println!(
+            "#   (umask 077; redoubt passwd --requirepass > /etc/redoubt/requirepass)   # only the first line is read"
+        );
+        println!("requirepass-file /etc/redoubt/requirepass");
+        println!("# or pass it in the environment variable {}.", redoubt_config::ENV_PASSWORD);
+    } else {
+        println!("{secret}");
+        println!(
+            "# ^ the secret of user '{user}' (256 bits): give it to that client only (AUTH {user} <secret>, REDISCLI_AUTH, \
+             or the application's secret store); it is stored nowhere."
+        );
+        println!("# Add this line to the config file or the aclfile; it holds only the secret's SHA-256:");
+        println!("{}", new.acl_line);
+    }
+    ExitCode::SUCCESS
 }
 
 fn init_logging(config: &Config) {

@@ -281,6 +281,14 @@ fn hrandfield_huge_negative_count_streams() {
     let got: Vec<String> = ok(&mut c, &["HRANDFIELD", "h", "-200000"]);
     assert_eq!(got.len(), 200_000);
     assert!(got.iter().all(|f| f == "a"));
+    // A reply past proto-max-bulk-len is refused whole; the connection stays in step.
+    let _: () = ok(&mut c, &["CONFIG", "SET", "proto-max-bulk-len", "1mb"]);
+    assert_eq!(err(&mut c, &["HRANDFIELD", "h", "-1000000"]), "ERR reply exceeds proto-max-bulk-len");
+    assert_eq!(
+        err(&mut c, &["HRANDFIELD", "h", "-4611686018427387903", "WITHVALUES"]),
+        "ERR reply exceeds proto-max-bulk-len"
+    );
+    assert_eq!(ok::<String>(&mut c, &["HGET", "h", "a"]), "1");
 }
 
 #[test]
@@ -396,4 +404,26 @@ fn fuzz_against_a_model() {
     }
     let all: HashMap<String, String> = ok(&mut c, &["HGETALL", "h"]);
     assert_eq!(all, model);
+}
+
+#[test]
+fn writes_that_change_nothing_do_not_break_a_watch() {
+    let s = common::Server::start(&[]);
+    let mut c = s.conn();
+    let mut other = s.conn();
+    let _: i64 = ok(&mut c, &["HSET", "h", "a", "x"]);
+    let _: () = ok(&mut c, &["WATCH", "h"]);
+    assert_eq!(ok::<i64>(&mut other, &["HSETNX", "h", "a", "y"]), 0);
+    assert_eq!(ok::<i64>(&mut other, &["HDEL", "h", "zz"]), 0);
+    assert_eq!(err(&mut other, &["HINCRBY", "h", "a", "1"]), "ERR hash value is not an integer");
+    assert_eq!(err(&mut other, &["HINCRBYFLOAT", "h", "a", "1"]), "ERR hash value is not a float");
+    assert_eq!(err(&mut other, &["SADD", "h", "m"]), WRONGTYPE);
+    let _: () = ok(&mut c, &["MULTI"]);
+    let _: String = ok(&mut c, &["HSET", "h", "b", "1"]);
+    assert_eq!(ok::<Vec<i64>>(&mut c, &["EXEC"]), vec![1]);
+    let _: () = ok(&mut c, &["WATCH", "h"]);
+    assert_eq!(ok::<i64>(&mut other, &["HDEL", "h", "b"]), 1);
+    let _: () = ok(&mut c, &["MULTI"]);
+    let _: String = ok(&mut c, &["HSET", "h", "c", "1"]);
+    assert_eq!(ok::<Value>(&mut c, &["EXEC"]), Value::Nil);
 }

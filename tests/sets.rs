@@ -205,6 +205,11 @@ fn spop_and_srandmember() {
         "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807"
     );
     assert_eq!(err(&mut c, &["SRANDMEMBER", "s", "1", "2"]), "ERR syntax error");
+    // A huge negative count streams, and is refused (whole) past proto-max-bulk-len.
+    assert_eq!(ok::<Vec<String>>(&mut c, &["SRANDMEMBER", "s", "-100000"]).len(), 100_000);
+    let _: () = ok(&mut c, &["CONFIG", "SET", "proto-max-bulk-len", "1mb"]);
+    assert_eq!(err(&mut c, &["SRANDMEMBER", "s", "-9223372036854775807"]), "ERR reply exceeds proto-max-bulk-len");
+    assert_eq!(ok::<i64>(&mut c, &["SCARD", "s"]), 20);
     // Every member comes up eventually with a positive count on a hashtable.
     let _: i64 = ok(&mut c, &["SADD", "s", "x"]);
     let mut seen = HashSet::new();
@@ -385,7 +390,7 @@ fn sscan() {
     let s = common::Server::start(&[]);
     let mut c = s.conn();
     let _: i64 = ok(&mut c, &["SADD", "small", "foo", "fab", "fiz", "foobar", "1", "2"]);
-    let (next, items): (String, Vec<String>) = ok(&mut c, &["SSCAN", "small", "0", "MATCH", "foo*", "COUNT", "1"]);
+    let (next, items): (String, Vec<String>) = ok(&mut c, &["SSCAN", "small", "0", "MATCH", "foo*", "COUNT", "10000"]);
     assert_eq!(next, "0");
     assert_eq!(sorted(items), strs(&["foo", "foobar"]));
     let _: i64 = ok(&mut c, &["SADD", "ints", "1", "10", "2", "21"]);
@@ -414,4 +419,29 @@ fn sscan() {
     assert_eq!(err(&mut c, &["SSCAN", "big", "abc"]), "ERR invalid cursor");
     assert_eq!(err(&mut c, &["SSCAN", "big", "0", "COUNT", "0"]), "ERR syntax error");
     assert_eq!(err(&mut c, &["SSCAN", "big", "0", "TYPE", "set"]), "ERR syntax error");
+}
+
+#[test]
+fn writes_that_change_nothing_do_not_break_a_watch() {
+    let s = common::Server::start(&[]);
+    let mut c = s.conn();
+    let mut other = s.conn();
+    let _: i64 = ok(&mut c, &["SADD", "src", "a", "b"]);
+    let _: i64 = ok(&mut c, &["SADD", "dst", "a"]);
+    let _: () = ok(&mut c, &["WATCH", "dst"]);
+    // Redis's own regression test: SMOVE of a member the destination already has.
+    assert_eq!(ok::<i64>(&mut other, &["SMOVE", "src", "dst", "a"]), 1);
+    assert_eq!(ok::<i64>(&mut other, &["SADD", "dst", "a"]), 0);
+    assert_eq!(ok::<i64>(&mut other, &["SREM", "dst", "zz"]), 0);
+    assert_eq!(err(&mut other, &["HSET", "dst", "f", "v"]), WRONGTYPE);
+    let _: () = ok(&mut c, &["MULTI"]);
+    let _: String = ok(&mut c, &["SADD", "dst", "c"]);
+    assert_eq!(ok::<Vec<i64>>(&mut c, &["EXEC"]), vec![1]);
+    assert_eq!(ok::<i64>(&mut c, &["SCARD", "dst"]), 2);
+    // A real change does.
+    let _: () = ok(&mut c, &["WATCH", "dst"]);
+    assert_eq!(ok::<i64>(&mut other, &["SREM", "dst", "c"]), 1);
+    let _: () = ok(&mut c, &["MULTI"]);
+    let _: String = ok(&mut c, &["SADD", "dst", "d"]);
+    assert_eq!(ok::<Value>(&mut c, &["EXEC"]), Value::Nil);
 }

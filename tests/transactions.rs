@@ -233,3 +233,53 @@ fn client_list_shows_multi_state() {
     let list = b.call(&["CLIENT", "LIST"]);
     assert!(!list.contains("flags=x "), "{list}");
 }
+
+#[test]
+fn redis_crate_optimistic_transaction_retries_after_a_conflict() {
+    let s = common::Server::start(&[]);
+    let mut c = s.conn();
+    let mut other = s.conn();
+    let _: () = redis::cmd("SET").arg("counter").arg(10).query(&mut c).unwrap();
+    let mut attempts = 0;
+    let (value,): (i64,) = redis::transaction(&mut c, &["counter"], |con, pipe| {
+        attempts += 1;
+        let current: i64 = redis::cmd("GET").arg("counter").query(con)?;
+        if attempts == 1 {
+            // Someone else writes between WATCH and EXEC: the first EXEC fails.
+            let _: () = redis::cmd("SET").arg("counter").arg(100).query(&mut other)?;
+        }
+        pipe.set("counter", current + 1).ignore().get("counter").query(con)
+    })
+    .unwrap();
+    assert_eq!(attempts, 2);
+    assert_eq!(value, 101);
+
+    // A queue-time error surfaces as EXECABORT through the client library too.
+    let err = redis::pipe().atomic().cmd("SET").arg("a").arg(1).cmd("GET").query::<redis::Value>(&mut c).unwrap_err();
+    assert_eq!(err.code(), Some("EXECABORT"));
+}
+
+#[test]
+fn over_maxmemory_queueing_is_refused_and_exec_of_writes_aborts() {
+    let s = common::Server::start(&[]);
+    let mut c = Raw::connect(s.port);
+    let mut admin = Raw::connect(s.port);
+    c.call(&["SET", "x", "value"]);
+    // Queued before the limit: a write, then EXEC is refused as a whole.
+    c.call(&["MULTI"]);
+    assert_eq!(c.call(&["SET", "y", "1"]), "+QUEUED\r\n");
+    assert_eq!(admin.call(&["CONFIG", "SET", "maxmemory", "1"]), "+OK\r\n");
+    assert_eq!(
+        c.call(&["EXEC"]),
+        "-EXECABORT Transaction discarded because of: OOM command not allowed when used memory > 'maxmemory'.\r\n"
+    );
+    // Queueing anything over the limit is refused and aborts; DISCARD still works.
+    c.call(&["MULTI"]);
+    assert_eq!(c.call(&["GET", "x"]), "-OOM command not allowed when used memory > 'maxmemory'.\r\n");
+    assert_eq!(c.call(&["DISCARD"]), "+OK\r\n");
+    // Outside MULTI only commands that may grow memory are refused.
+    assert_eq!(c.call(&["GET", "x"]), "$5\r\nvalue\r\n");
+    assert_eq!(c.call(&["SET", "z", "1"]), "-OOM command not allowed when used memory > 'maxmemory'.\r\n");
+    admin.call(&["CONFIG", "SET", "maxmemory", "0"]);
+    assert_eq!(c.call(&["SET", "z", "1"]), "+OK\r\n");
+}

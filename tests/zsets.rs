@@ -78,12 +78,18 @@ fn zadd_options_and_errors() {
     assert_eq!(ok::<f64>(&mut c, &["ZINCRBY", "g", "-0.5", "x"]), 3.0);
     assert_eq!(ok::<f64>(&mut c, &["ZINCRBY", "fresh", "2", "m"]), 2.0);
     // Errors, with nothing applied.
-    assert_eq!(err(&mut c, &["ZADD", "z", "XX", "NX", "1", "a"]), "ERR XX and NX options at the same time are not compatible");
+    assert_eq!(
+        err(&mut c, &["ZADD", "z", "XX", "NX", "1", "a"]),
+        "ERR XX and NX options at the same time are not compatible"
+    );
     for opts in [["GT", "NX"], ["LT", "NX"], ["GT", "LT"]] {
         let e = err(&mut c, &["ZADD", "z", opts[0], opts[1], "1", "a"]);
         assert_eq!(e, "ERR GT, LT, and/or NX options at the same time are not compatible");
     }
-    assert_eq!(err(&mut c, &["ZADD", "z", "INCR", "1", "a", "2", "b"]), "ERR INCR option supports a single increment-element pair");
+    assert_eq!(
+        err(&mut c, &["ZADD", "z", "INCR", "1", "a", "2", "b"]),
+        "ERR INCR option supports a single increment-element pair"
+    );
     assert_eq!(err(&mut c, &["ZADD", "z", "1", "a", "2"]), SYNTAX);
     assert_eq!(err(&mut c, &["ZADD", "z", "XX"]), "ERR wrong number of arguments for 'zadd' command");
     assert_eq!(err(&mut c, &["ZADD", "z", "NX", "XX"]), SYNTAX);
@@ -98,7 +104,10 @@ fn zadd_options_and_errors() {
     assert_eq!(err(&mut c, &["ZADD", "n", "INCR", "-inf", "a"]), "ERR resulting score is not a number (NaN)");
     // Infinities and odd spellings of numbers.
     assert_eq!(ok::<i64>(&mut c, &["ZADD", "inf", "+inf", "p", "-inf", "m", "0x10", "h", "1e2", "e"]), 4);
-    assert_eq!(strs(&mut c, &["ZRANGE", "inf", "0", "-1", "WITHSCORES"]), ["m", "-inf", "h", "16", "e", "100", "p", "inf"]);
+    assert_eq!(
+        strs(&mut c, &["ZRANGE", "inf", "0", "-1", "WITHSCORES"]),
+        ["m", "-inf", "h", "16", "e", "100", "p", "inf"]
+    );
     let dblmax = "179769313486231570814527423731704356798070567525844996598917476803157260780028538760589558632766878171540458953514382464234321326889464182768467546703537516986049910576551282076245490090389328944075868508455133942304583236903222948165808559332123348274797826204144723168738177180919299881250404026184124858368.00000000000000000";
     let _: i64 = ok(&mut c, &["ZADD", "inf", dblmax, "max"]);
     assert_eq!(ok::<String>(&mut c, &["ZSCORE", "inf", "max"]), "1.7976931348623157e+308");
@@ -136,7 +145,13 @@ fn reads_and_removal() {
     assert_eq!(ok::<i64>(&mut c, &["EXISTS", "z"]), 0);
     assert_eq!(ok::<i64>(&mut c, &["ZREM", "z", "c"]), 0);
     let _: () = ok(&mut c, &["SET", "str", "x"]);
-    for cmd in [&["ZCARD", "str"][..], &["ZSCORE", "str", "a"], &["ZMSCORE", "str", "a"], &["ZRANK", "str", "a"], &["ZREM", "str", "a"]] {
+    for cmd in [
+        &["ZCARD", "str"][..],
+        &["ZSCORE", "str", "a"],
+        &["ZMSCORE", "str", "a"],
+        &["ZRANK", "str", "a"],
+        &["ZREM", "str", "a"],
+    ] {
         assert_eq!(err(&mut c, cmd), WRONGTYPE, "{cmd:?}");
     }
 }
@@ -173,7 +188,10 @@ fn ranges(c: &mut Connection) {
     assert_eq!(strs(c, &["ZRANGEBYSCORE", "zset", "0", "10", "LIMIT", "1", "-1"]), ["c", "d", "e", "f"]);
     assert_eq!(strs(c, &["ZREVRANGEBYSCORE", "zset", "10", "0", "LIMIT", "2", "3"]), ["d", "c", "b"]);
     assert_eq!(strs(c, &["ZREVRANGEBYSCORE", "zset", "(6", "(3"]), ["f", "e"]);
-    assert_eq!(strs(c, &["ZRANGE", "zset", "5", "2", "BYSCORE", "REV", "LIMIT", "0", "2", "WITHSCORES"]), ["f", "5", "e", "4"]);
+    assert_eq!(
+        strs(c, &["ZRANGE", "zset", "5", "2", "BYSCORE", "REV", "LIMIT", "0", "2", "WITHSCORES"]),
+        ["f", "5", "e", "4"]
+    );
     assert_eq!(strs(c, &["ZRANGEBYSCORE", "zset", "2.4", "2.6"]), Vec::<String>::new());
     assert_eq!(ok::<i64>(c, &["ZCOUNT", "zset", "0", "3"]), 3);
     assert_eq!(ok::<i64>(c, &["ZCOUNT", "zset", "(0", "(3"]), 2);
@@ -208,8 +226,14 @@ fn range_errors() {
     let s = common::Server::start(&[]);
     let mut c = s.conn();
     default_zset(&mut c);
-    assert_eq!(err(&mut c, &["ZRANGE", "zset", "0", "-1", "LIMIT", "1", "2"]), "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX");
-    assert_eq!(err(&mut c, &["ZRANGE", "zset", "-", "+", "BYLEX", "WITHSCORES"]), "ERR syntax error, WITHSCORES not supported in combination with BYLEX");
+    assert_eq!(
+        err(&mut c, &["ZRANGE", "zset", "0", "-1", "LIMIT", "1", "2"]),
+        "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+    );
+    assert_eq!(
+        err(&mut c, &["ZRANGE", "zset", "-", "+", "BYLEX", "WITHSCORES"]),
+        "ERR syntax error, WITHSCORES not supported in combination with BYLEX"
+    );
     assert_eq!(err(&mut c, &["ZREVRANGE", "zset", "0", "-1", "BYSCORE"]), SYNTAX);
     assert_eq!(err(&mut c, &["ZRANGEBYSCORE", "zset", "0", "-1", "REV"]), SYNTAX);
     assert_eq!(err(&mut c, &["ZRANGE", "zset", "0", "-1", "REV", "REV"]), SYNTAX);
@@ -231,7 +255,10 @@ fn range_errors() {
     assert_eq!(strs(&mut c, &["ZRANGE", "none", "0", "-1"]), Vec::<String>::new());
     // Extreme indexes and limits are fine.
     assert_eq!(strs(&mut c, &["ZRANGE", "zset", "-9223372036854775808", "9223372036854775807"]).len(), 7);
-    let got = strs(&mut c, &["ZRANGE", "zset", "-inf", "+inf", "BYSCORE", "LIMIT", "9223372036854775807", "9223372036854775807"]);
+    let got = strs(
+        &mut c,
+        &["ZRANGE", "zset", "-inf", "+inf", "BYSCORE", "LIMIT", "9223372036854775807", "9223372036854775807"],
+    );
     assert!(got.is_empty());
 }
 
@@ -344,8 +371,14 @@ fn set_operations() {
     let _: i64 = ok(&mut c, &["SADD", "set", "a", "b", "c"]);
     assert_eq!(ok::<i64>(&mut c, &["ZUNIONSTORE", "out", "2", "a", "b"]), 4);
     assert_eq!(strs(&mut c, &["ZRANGE", "out", "0", "-1", "WITHSCORES"]), ["a", "1", "b", "3", "d", "3", "c", "5"]);
-    assert_eq!(strs(&mut c, &["ZUNION", "2", "a", "b", "WEIGHTS", "2", "3", "WITHSCORES"]), ["a", "2", "b", "7", "d", "9", "c", "12"]);
-    assert_eq!(strs(&mut c, &["ZUNION", "2", "a", "b", "AGGREGATE", "MIN", "WITHSCORES"]), ["a", "1", "b", "1", "c", "2", "d", "3"]);
+    assert_eq!(
+        strs(&mut c, &["ZUNION", "2", "a", "b", "WEIGHTS", "2", "3", "WITHSCORES"]),
+        ["a", "2", "b", "7", "d", "9", "c", "12"]
+    );
+    assert_eq!(
+        strs(&mut c, &["ZUNION", "2", "a", "b", "AGGREGATE", "MIN", "WITHSCORES"]),
+        ["a", "1", "b", "1", "c", "2", "d", "3"]
+    );
     assert_eq!(strs(&mut c, &["ZINTER", "2", "a", "b", "AGGREGATE", "max", "WITHSCORES"]), ["b", "2", "c", "3"]);
     assert_eq!(ok::<i64>(&mut c, &["ZINTERSTORE", "out", "2", "set", "b", "WEIGHTS", "2", "3"]), 2);
     assert_eq!(strs(&mut c, &["ZRANGE", "out", "0", "-1", "WITHSCORES"]), ["b", "5", "c", "8"]);
@@ -368,7 +401,10 @@ fn set_operations() {
         let e = err(&mut c, &[cmd, "0", "a"]);
         assert_eq!(e, format!("ERR at least 1 input key is needed for '{cmd}' command"));
     }
-    assert_eq!(err(&mut c, &["ZUNIONSTORE", "d", "0", "a"]), "ERR at least 1 input key is needed for 'zunionstore' command");
+    assert_eq!(
+        err(&mut c, &["ZUNIONSTORE", "d", "0", "a"]),
+        "ERR at least 1 input key is needed for 'zunionstore' command"
+    );
     assert_eq!(err(&mut c, &["ZUNION", "3", "a", "b"]), SYNTAX);
     assert_eq!(err(&mut c, &["ZUNION", "x", "a"]), NOT_INT);
     assert_eq!(err(&mut c, &["ZUNIONSTORE", "d", "2", "a", "b", "WITHSCORES"]), SYNTAX);
@@ -522,7 +558,10 @@ fn resp3_shapes() {
     // ZPOPMIN without a count is flat, with a count nested.
     assert_eq!(ok::<Value>(&mut c, &["ZPOPMIN", "z"]), Value::Array(vec![bulk("a"), Value::Double(0.0)]));
     assert_eq!(ok::<Value>(&mut c, &["ZPOPMAX", "z", "1"]), Value::Array(vec![pair("d", 4.0)]));
-    assert_eq!(ok::<Value>(&mut c, &["ZMPOP", "1", "z", "MIN"]), Value::Array(vec![bulk("z"), Value::Array(vec![pair("b", 2.5)])]));
+    assert_eq!(
+        ok::<Value>(&mut c, &["ZMPOP", "1", "z", "MIN"]),
+        Value::Array(vec![bulk("z"), Value::Array(vec![pair("b", 2.5)])])
+    );
     assert_eq!(ok::<Value>(&mut c, &["ZMPOP", "1", "none", "MIN"]), Value::Nil);
     assert_eq!(ok::<Value>(&mut c, &["ZRANDMEMBER", "z", "2", "WITHSCORES"]), Value::Array(vec![pair("c", 3.0)]));
     assert_eq!(ok::<Value>(&mut c, &["ZADD", "z", "LT", "INCR", "1", "c"]), Value::Nil);
@@ -561,8 +600,8 @@ fn large_sets_are_logarithmic() {
     }
     assert!(start.elapsed() < Duration::from_secs(20), "{:?}", start.elapsed());
     assert_eq!(ok::<i64>(&mut c, &["ZREVRANK", "big", "member:0"]), i64::from(n - 1));
-    assert_eq!(ok::<i64>(&mut c, &["ZREMRANGEBYRANK", "big", "1000", "-1000"]), i64::from(n - 2000));
-    assert_eq!(ok::<i64>(&mut c, &["ZRANK", "big", "member:199999"]), 1999);
+    assert_eq!(ok::<i64>(&mut c, &["ZREMRANGEBYRANK", "big", "1000", "-1000"]), i64::from(n - 1999));
+    assert_eq!(ok::<i64>(&mut c, &["ZRANK", "big", "member:199999"]), 1998);
 }
 
 #[test]

@@ -28,6 +28,11 @@ impl Raw {
         self.writer.write_all(&encode(args)).unwrap();
     }
 
+    /// Sends raw bytes (a pipeline).
+    pub fn send_bytes(&mut self, bytes: &[u8]) {
+        self.writer.write_all(bytes).unwrap();
+    }
+
     /// Sends one command and reads its reply.
     pub fn call(&mut self, args: &[&str]) -> String {
         self.send(args);
@@ -44,7 +49,11 @@ impl Raw {
     /// Reads one reply if it arrives within `wait`; `None` if nothing arrived.
     pub fn try_read(&mut self, wait: Duration) -> Option<String> {
         self.reader.get_ref().set_read_timeout(Some(wait)).unwrap();
-        let got = if self.reader.buffer().is_empty() { self.reader.fill_buf().map(|b| !b.is_empty()).unwrap_or(false) } else { true };
+        let got = if self.reader.buffer().is_empty() {
+            self.reader.fill_buf().map(|b| !b.is_empty()).unwrap_or(false)
+        } else {
+            true
+        };
         self.reader.get_ref().set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         if got {
             Some(self.read())
@@ -105,7 +114,8 @@ fn read_frame(r: &mut BufReader<TcpStream>, out: &mut Vec<u8>) -> std::io::Resul
     }
     out.extend_from_slice(&line);
     let head = line[0];
-    let n: i64 = std::str::from_utf8(&line[1..line.len().saturating_sub(2)]).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let n: i64 =
+        std::str::from_utf8(&line[1..line.len().saturating_sub(2)]).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
     match head {
         b'$' | b'=' | b'!' if n >= 0 => {
             let mut body = vec![0u8; n as usize + 2];

@@ -204,14 +204,16 @@ fn popcount(bytes: &[u8]) -> u64 {
 /// padded with zeros on the right).
 fn first_bit(bytes: &[u8], bit: bool) -> i64 {
     let skip = if bit { 0u8 } else { 0xff };
-    let mut chunks = bytes.chunks_exact(8);
+    let skip_word = if bit { 0u64 } else { u64::MAX };
+    // Whole words first, then byte by byte from the first word that is not all `skip`.
     let mut base = 0usize;
-    for c in &mut chunks {
-        if c.iter().all(|&b| b == skip) {
-            base += 8;
-        } else {
+    for c in bytes.chunks_exact(8) {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(c);
+        if u64::from_ne_bytes(w) != skip_word {
             break;
         }
+        base += 8;
     }
     for (i, &b) in bytes[base..].iter().enumerate() {
         if b != skip {

@@ -106,7 +106,12 @@ impl BlockRegistry {
         for key in &parked.request.keys {
             let slot = (parked.db, key.clone());
             if let Some(q) = self.queues.get_mut(&slot) {
-                q.retain(|c| *c != id);
+                // Served clients are usually first in line.
+                if q.front() == Some(&id) {
+                    q.pop_front();
+                } else {
+                    q.retain(|c| *c != id);
+                }
                 if q.is_empty() {
                     self.queues.remove(&slot);
                 }
@@ -136,7 +141,14 @@ impl Engine {
     }
 
     /// Parks the session's client on the keys of `request` (the store lock is held).
-    pub(crate) fn park(&self, keyspace: &mut Keyspace, session: &Session, args: &[Bytes], request: BlockRequest, protocol: Protocol) -> BlockWait {
+    pub(crate) fn park(
+        &self,
+        keyspace: &mut Keyspace,
+        session: &Session,
+        args: &[Bytes],
+        request: BlockRequest,
+        protocol: Protocol,
+    ) -> BlockWait {
         let (tx, rx) = oneshot::channel();
         let id = session.id();
         let deadline = (request.timeout_ms > 0).then(|| Instant::now() + Duration::from_millis(request.timeout_ms));
@@ -147,7 +159,14 @@ impl Engine {
             registry.queues.entry((session.db, key.clone())).or_default().push_back(id);
             keyspace.track(session.db, key);
         }
-        let parked = Parked { handle: session.handle.clone(), db: session.db, args: args.to_vec(), request, protocol, reply: tx };
+        let parked = Parked {
+            handle: session.handle.clone(),
+            db: session.db,
+            args: args.to_vec(),
+            request,
+            protocol,
+            reply: tx,
+        };
         registry.parked.insert(id, parked);
         session.handle.blocked.store(true, Ordering::Relaxed);
         self.blocked_count.store(registry.parked.len(), Ordering::Relaxed);
@@ -225,7 +244,8 @@ impl Engine {
             let mut out = ReplyBuffer::new(parked.protocol);
             let mut session = Session::new(parked.handle.clone());
             session.db = db;
-            let mut ctx = Ctx { args: &parked.args, out: &mut out, keyspace, session: &mut session, engine: self, now_ms };
+            let mut ctx =
+                Ctx { args: &parked.args, out: &mut out, keyspace, session: &mut session, engine: self, now_ms };
             match serve(&mut ctx, &parked.request.action, key) {
                 Ok(false) => break,
                 Ok(true) => {}
@@ -275,7 +295,7 @@ fn serve(ctx: &mut Ctx<'_>, action: &Action, key: &[u8]) -> Result<bool, CmdErro
         Action::Pop(end) => Ok(lists::pop_one_with(ctx, key, *end, |out, e| {
             out.array(2);
             out.bulk(key);
-            out.bulk(e);
+            e.with_bytes(|b| out.bulk(b));
         })?
         .is_some()),
         Action::MPop(end, count) => lists::pop_with_key_reply(ctx, key, *end, *count),

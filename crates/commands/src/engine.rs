@@ -4,8 +4,8 @@
 //! connection's task before a batch gets here.
 //!
 //! The engine also carries the features that span clients: transactions and WATCH
-//! ([`crate::transactions`]), blocking commands ([`crate::blocking`]) and Pub/Sub
-//! ([`crate::pubsub`]). After each command it drains the watched or blocked-on keys the
+//! (`transactions.rs`), blocking commands (`blocking.rs`) and Pub/Sub
+//! (`pubsub.rs`). After each command it drains the watched or blocked-on keys the
 //! store saw modified, marks watchers dirty and serves blocked clients, still under the same
 //! acquisition. A session that uses none of these features pays one byte test per command;
 //! with no key watched or blocked on anywhere, the drain is one integer test.
@@ -23,7 +23,7 @@ use bytes::Bytes;
 use redoubt_config::Config;
 use redoubt_resp::{Protocol, ReplyBuffer};
 use redoubt_store::Keyspace;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::Notify;
@@ -47,6 +47,8 @@ pub struct ServerStats {
     pub http_probes: AtomicU64,
     /// Clients disconnected for going over `client-output-buffer-limit`.
     pub output_limit_disconnections: AtomicU64,
+    /// Changes to the dataset (INFO's `rdb_changes_since_last_save`; persistence resets it).
+    pub dirty: AtomicU64,
 }
 
 /// Facts about the running server that INFO server reports; set once by the door.
@@ -84,16 +86,20 @@ pub struct Engine {
     pub(crate) block_registry: Mutex<BlockRegistry>,
     /// Number of parked clients, readable without a lock.
     pub(crate) blocked_count: AtomicUsize,
+    /// Snapshot state: last save, the background save in flight (see `persistence`).
+    pub persistence: crate::persistence::PersistState,
     /// Pub/Sub subscriptions.
     pub(crate) pubsub: PubSubHub,
     /// `maxmemory`, cached so commands check it without the config lock (0: no limit).
     maxmemory: AtomicU64,
+    /// `notify-keyspace-events` as class bits, cached likewise.
+    notify_flags: AtomicU32,
 }
 
 /// Write access to the configuration; refreshes the engine's cached settings when dropped.
 pub struct ConfigGuard<'a> {
     guard: RwLockWriteGuard<'a, Config>,
-    maxmemory: &'a AtomicU64,
+    engine: &'a Engine,
 }
 
 impl std::ops::Deref for ConfigGuard<'_> {
@@ -111,7 +117,7 @@ impl std::ops::DerefMut for ConfigGuard<'_> {
 
 impl Drop for ConfigGuard<'_> {
     fn drop(&mut self) {
-        self.maxmemory.store(self.guard.maxmemory, Ordering::Relaxed);
+        self.engine.cache_settings(&self.guard);
     }
 }
 
@@ -148,12 +154,8 @@ impl Engine {
     pub fn new(config: Config) -> Engine {
         let keyspace = Keyspace::new(config.databases);
         let pubsub = PubSubHub::default();
-        let maxmemory = config.maxmemory;
-        if let Some(limits) = config.value("client-output-buffer-limit") {
-            pubsub.set_limits_from(&limits);
-        }
         let run_id: String = (0..40).map(|_| char::from_digit(fastrand::u32(0..16), 16).unwrap_or('0')).collect();
-        Engine {
+        let engine = Engine {
             keyspace: Mutex::new(keyspace),
             config: RwLock::new(config),
             clients: ClientRegistry::default(),
@@ -167,9 +169,13 @@ impl Engine {
             watch_registry: Mutex::default(),
             block_registry: Mutex::default(),
             blocked_count: AtomicUsize::new(0),
+            persistence: crate::persistence::PersistState::new(),
             pubsub,
-            maxmemory: AtomicU64::new(maxmemory),
-        }
+            maxmemory: AtomicU64::new(0),
+            notify_flags: AtomicU32::new(0),
+        };
+        engine.cache_settings(&engine.config());
+        engine
     }
 
     /// Reads the configuration.
@@ -178,9 +184,25 @@ impl Engine {
     }
 
     /// Changes the configuration (CONFIG SET). Settings the engine caches for its hot path
-    /// (maxmemory) are refreshed when the guard drops.
+    /// (maxmemory, notify-keyspace-events, the pubsub output-buffer limits) are refreshed
+    /// when the guard drops.
     pub fn config_mut(&self) -> ConfigGuard<'_> {
-        ConfigGuard { guard: self.config.write().unwrap_or_else(|e| e.into_inner()), maxmemory: &self.maxmemory }
+        ConfigGuard { guard: self.config.write().unwrap_or_else(|e| e.into_inner()), engine: self }
+    }
+
+    /// Refreshes the settings the engine caches for its hot path.
+    fn cache_settings(&self, config: &Config) {
+        self.maxmemory.store(config.maxmemory, Ordering::Relaxed);
+        let notify = config.value("notify-keyspace-events").unwrap_or_default();
+        self.notify_flags.store(pubsub::notify::parse_flags(&notify), Ordering::Relaxed);
+        if let Some(limits) = config.value("client-output-buffer-limit") {
+            self.pubsub.set_limits_from(&limits);
+        }
+    }
+
+    /// The `notify-keyspace-events` classes enabled.
+    pub(crate) fn notify_flags(&self) -> u32 {
+        self.notify_flags.load(Ordering::Relaxed)
     }
 
     fn lock_keyspace(&self) -> MutexGuard<'_, Keyspace> {
@@ -232,24 +254,28 @@ impl Engine {
         let reply_start = out.len();
         let mut wait = None;
         let result = match resolve(args) {
-            Ok(spec) => match self.refuse_on_oom(keyspace, session, spec, args).or_else(|| {
-                if session.features != 0 {
-                    self.intercept(keyspace, session, spec, args, out)
-                } else {
-                    None
-                }
-            }) {
-                Some(result) => result,
-                None => {
-                    let result = self.dispatch(keyspace, session, spec, args, out, now_ms);
-                    if spec.flags.contains(CmdFlags::BLOCKING) {
-                        if let Some(request) = session.block.take() {
-                            wait = Some(self.park(keyspace, session, args, *request, out.protocol()));
+            Ok(spec) => {
+                // Answered before running: refused over maxmemory, queued in MULTI, refused
+                // in the subscribed context. One byte test for a plain session.
+                let refused = self.refuse_on_oom(keyspace, session, spec, args);
+                let answered = match refused.or_else(|| crate::persistence::refuse_write(self, session, spec, args)) {
+                    Some(result) => Some(result),
+                    None if session.features != 0 => self.intercept(keyspace, session, spec, args, out),
+                    None => None,
+                };
+                match answered {
+                    Some(result) => result,
+                    None => {
+                        let result = self.dispatch(keyspace, session, spec, args, out, now_ms);
+                        if spec.flags.contains(CmdFlags::BLOCKING) {
+                            if let Some(request) = session.block.take() {
+                                wait = Some(self.park(keyspace, session, args, *request, out.protocol()));
+                            }
                         }
+                        result
                     }
-                    result
                 }
-            },
+            }
             Err(e) => {
                 if session.features & IN_MULTI != 0 {
                     transactions::flag_abort(session);
@@ -315,7 +341,13 @@ impl Engine {
     /// EXEC, DISCARD, QUIT and RESET (queueing grows memory too); an EXEC whose queue holds a
     /// command that may grow memory aborts the transaction. With no eviction policy
     /// implemented yet, every policy behaves as `noeviction`. `None` lets the command run.
-    fn refuse_on_oom(&self, keyspace: &mut Keyspace, session: &mut Session, spec: &'static CommandSpec, args: &[Bytes]) -> Option<CmdResult> {
+    fn refuse_on_oom(
+        &self,
+        keyspace: &mut Keyspace,
+        session: &mut Session,
+        spec: &'static CommandSpec,
+        args: &[Bytes],
+    ) -> Option<CmdResult> {
         let maxmemory = self.maxmemory.load(Ordering::Relaxed);
         if maxmemory == 0 {
             return None;
@@ -436,10 +468,6 @@ impl Engine {
         keyspace.active_expire_cycle(now_ms, ACTIVE_EXPIRE_BUDGET);
         if keyspace.any_tracked() {
             self.process_touched(&mut keyspace, now_ms);
-        }
-        drop(keyspace);
-        if let Some(limits) = self.config().value("client-output-buffer-limit") {
-            self.pubsub.set_limits_from(&limits);
         }
     }
 

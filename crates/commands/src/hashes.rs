@@ -7,16 +7,11 @@
 //! deleted. HGETALL answers a map (RESP3 `%`), HRANDFIELD ... WITHVALUES nested pairs in
 //! RESP3, as Redis 7.0 does.
 
-// INCRBYFLOAT's long double arithmetic, shared with the strings family, whose module is
-// private there.
-#[allow(dead_code)]
-#[path = "strings/longdouble.rs"]
-mod longdouble;
 pub(crate) mod scan;
 
 use crate::context::{is_opt, parse_i64, CmdError, CmdResult, Ctx};
-use crate::strings::{mark_dirty, Lookup};
-use longdouble::{LongDouble, Parsed};
+use crate::strings::{mark_dirty, proto_max_bulk_len, Lookup};
+use crate::strings::longdouble::{self, LongDouble, Parsed};
 use redoubt_resp::{Protocol, ReplyBuffer};
 use redoubt_store::hash::HashLimits;
 use redoubt_store::{HashValue, Keyspace, Value};
@@ -25,6 +20,9 @@ use std::collections::HashSet;
 /// HRANDFIELD's choice between shuffling an index of every field and sampling with
 /// rejection (Redis's `HRANDFIELD_SUB_STRATEGY_MUL`).
 const SUB_STRATEGY_MUL: usize = 3;
+
+/// How often (in draws) a repeated-draws reply checks its size.
+pub(crate) const SIZE_CHECK_EVERY: usize = 1024;
 
 /// The compact-encoding thresholds, from the config.
 fn limits(ctx: &Ctx<'_>) -> HashLimits {
@@ -49,14 +47,30 @@ fn read_hash<'k>(lk: Lookup, ks: &'k mut Keyspace, key: &[u8]) -> Result<Option<
 /// Runs `f` on the hash at `key` for writing. An absent key is an empty hash when `create`
 /// (stored only if `f` leaves it non-empty), else `f` is not run and `None` is returned.
 /// A hash `f` empties is deleted.
+///
+/// When some client WATCHes a key of this database, `changes` is asked first, on the hash
+/// as it is: if it says the command would change nothing (or fails), `f` is not run and the
+/// key is not marked modified, as Redis signals only real modifications (and no failed
+/// command's). `None` is returned for a change-free write too.
 fn write_hash<R>(
     ctx: &mut Ctx<'_>,
     key: &[u8],
     create: bool,
+    changes: impl FnOnce(&HashValue) -> Result<bool, CmdError>,
     f: impl FnOnce(&mut HashValue) -> Result<R, CmdError>,
 ) -> Result<Option<R>, CmdError> {
     let now = ctx.now_ms;
     let db = ctx.keyspace.db(ctx.session.db);
+    if db.tracked_len() > 0 {
+        let verdict = match db.get(key, now, true) {
+            Some(Value::Hash(h)) => Some(changes(h)?),
+            Some(_) => return Err(CmdError::wrong_type()),
+            None => None,
+        };
+        if verdict == Some(false) {
+            return Ok(None);
+        }
+    }
     // `f` runs on one path or the other; the Option lets both paths own it.
     let mut f = Some(f);
     let existing = match db.get_mut(key, now) {
@@ -115,9 +129,13 @@ fn hset_generic(ctx: &mut Ctx<'_>) -> Result<usize, CmdError> {
         return Err(CmdError::arity(&ctx.command_name()));
     }
     let limits = limits(ctx);
-    let created = write_hash(ctx, &args[1], true, |h| {
-        Ok(args[2..].chunks_exact(2).filter(|pair| h.insert(&pair[0], &pair[1], limits)).count())
-    })?;
+    let created = write_hash(
+        ctx,
+        &args[1],
+        true,
+        |_| Ok(true),
+        |h| Ok(args[2..].chunks_exact(2).filter(|pair| h.insert(&pair[0], &pair[1], limits)).count()),
+    )?;
     mark_dirty(ctx, ((args.len() - 2) / 2) as u64);
     Ok(created.unwrap_or(0))
 }
@@ -126,8 +144,10 @@ fn hset_generic(ctx: &mut Ctx<'_>) -> Result<usize, CmdError> {
 pub(crate) fn hsetnx(ctx: &mut Ctx<'_>) -> CmdResult {
     let args = ctx.args;
     let limits = limits(ctx);
-    let set = write_hash(ctx, &args[1], true, |h| Ok(!h.contains(&args[2]) && h.insert(&args[2], &args[3], limits)))?
-        .unwrap_or(false);
+    let absent = |h: &HashValue| !h.contains(&args[2]);
+    let set =
+        write_hash(ctx, &args[1], true, |h| Ok(absent(h)), |h| Ok(absent(h) && h.insert(&args[2], &args[3], limits)))?
+            .unwrap_or(false);
     if set {
         mark_dirty(ctx, 1);
     }
@@ -234,7 +254,9 @@ pub(crate) fn hstrlen(ctx: &mut Ctx<'_>) -> CmdResult {
 /// `HDEL key field [field ...]`
 pub(crate) fn hdel(ctx: &mut Ctx<'_>) -> CmdResult {
     let args = ctx.args;
-    let deleted = write_hash(ctx, &args[1], false, |h| {
+    let fields = &args[2..];
+    let any = |h: &HashValue| Ok(fields.iter().any(|f| h.contains(f)));
+    let deleted = write_hash(ctx, &args[1], false, any, |h| {
         let mut deleted = 0usize;
         for field in &args[2..] {
             if h.remove(field) {
@@ -261,15 +283,25 @@ pub(crate) fn hincrby(ctx: &mut Ctx<'_>) -> CmdResult {
     let args = ctx.args;
     let by = ctx.int_arg(3)?;
     let limits = limits(ctx);
-    let new = write_hash(ctx, &args[1], true, |h| {
-        let old = match h.get(&args[2]) {
+    let field = &args[2][..];
+    let compute = |h: &HashValue| -> Result<i64, CmdError> {
+        let old = match h.get(field) {
             Some(v) => parse_i64(v).ok_or(CmdError::raw("ERR hash value is not an integer"))?,
             None => 0,
         };
-        let new = old.checked_add(by).ok_or(CmdError::overflow())?;
-        h.insert(&args[2], itoa::Buffer::new().format(new).as_bytes(), limits);
-        Ok(new)
-    })?
+        old.checked_add(by).ok_or(CmdError::overflow())
+    };
+    let new = write_hash(
+        ctx,
+        &args[1],
+        true,
+        |h| compute(h).map(|_| true),
+        |h| {
+            let new = compute(h)?;
+            h.insert(&args[2], itoa::Buffer::new().format(new).as_bytes(), limits);
+            Ok(new)
+        },
+    )?
     .unwrap_or(0);
     mark_dirty(ctx, 1);
     ctx.out.int(new);
@@ -285,8 +317,9 @@ pub(crate) fn hincrbyfloat(ctx: &mut Ctx<'_>) -> CmdResult {
         None => return Err(CmdError::not_float()),
     };
     let limits = limits(ctx);
-    let text = write_hash(ctx, &args[1], true, |h| {
-        let old = match h.get(&args[2]) {
+    let field = &args[2][..];
+    let compute = |h: &HashValue| -> Result<String, CmdError> {
+        let old = match h.get(field) {
             Some(v) => match longdouble::parse(v) {
                 Some(Parsed::Finite(v)) => v,
                 // Infinity stored by hand: the sum is not finite.
@@ -295,10 +328,19 @@ pub(crate) fn hincrbyfloat(ctx: &mut Ctx<'_>) -> CmdResult {
             },
             None => LongDouble::from_i64(0),
         };
-        let text = old.add(by).ok_or_else(nan_or_inf)?.to_human_string();
-        h.insert(&args[2], text.as_bytes(), limits);
-        Ok(text)
-    })?
+        Ok(old.add(by).ok_or_else(nan_or_inf)?.to_human_string())
+    };
+    let text = write_hash(
+        ctx,
+        &args[1],
+        true,
+        |h| compute(h).map(|_| true),
+        |h| {
+            let text = compute(h)?;
+            h.insert(&args[2], text.as_bytes(), limits);
+            Ok(text)
+        },
+    )?
     .unwrap_or_default();
     mark_dirty(ctx, 1);
     ctx.out.bulk(text.as_bytes());
@@ -365,6 +407,7 @@ pub(crate) fn hrandfield(ctx: &mut Ctx<'_>) -> CmdResult {
 
 /// HRANDFIELD with a count: distinct fields when positive, possibly repeated when negative.
 fn hrandfield_count(ctx: &mut Ctx<'_>, count: i64, with_values: bool) -> CmdResult {
+    let reply_cap = usize::try_from(proto_max_bulk_len(ctx)).unwrap_or(usize::MAX);
     let Some(h) = read_hash(Lookup::of(ctx), ctx.keyspace, &ctx.args[1])? else {
         ctx.out.array(0);
         return Ok(());
@@ -376,13 +419,19 @@ fn hrandfield_count(ctx: &mut Ctx<'_>, count: i64, with_values: bool) -> CmdResu
         return Ok(());
     }
     let size = h.len();
-    // Repeats allowed: n independent draws, streamed (nothing is allocated by the count).
+    // Repeats allowed: n independent draws, streamed (nothing is allocated by the count);
+    // a reply that would outgrow proto-max-bulk-len is taken back and refused.
     if count < 0 || n == 1 {
         let sampler = h.sampler();
+        let start = out.len();
         reply_header(out, n, with_values);
-        for _ in 0..n {
+        for i in 0..n {
             if let Some(pair) = sampler.random() {
                 reply_pair(out, pair, with_values);
+            }
+            if i % SIZE_CHECK_EVERY == SIZE_CHECK_EVERY - 1 && out.len() - start > reply_cap {
+                out.truncate(start);
+                return Err(CmdError::err("reply exceeds proto-max-bulk-len"));
             }
         }
         return Ok(());
@@ -438,9 +487,10 @@ pub(crate) fn hscan(ctx: &mut Ctx<'_>) -> CmdResult {
     };
     let opts = scan::parse_opts(args, 3)?;
     let mut items = Vec::new();
-    let next = scan::scan_loop(cursor, opts.count, |cursor, seen| {
+    // As Redis, count fields and values: twice the COUNT, and twice the bucket budget.
+    let next = scan::scan_loop(cursor, opts.count.saturating_mul(2), |cursor, seen| {
         h.scan_step(cursor, |field, value| {
-            *seen += 1;
+            *seen += 2;
             if opts.matches(field) {
                 items.push(field.to_vec());
                 items.push(value.to_vec());

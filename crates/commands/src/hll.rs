@@ -10,8 +10,8 @@ mod sketch;
 
 use crate::context::{CmdError, CmdResult, Ctx};
 use crate::strings::{mark_dirty, Lookup};
-use sketch::{Invalid, DENSE, HDR, REGISTERS};
 use redoubt_store::{StrValue, Value};
+use sketch::{Invalid, DENSE, HDR, REGISTERS};
 
 /// The error for a string that is not an HLL.
 const NOT_HLL: CmdError = CmdError::raw("WRONGTYPE Key is not a valid HyperLogLog string value.");

@@ -24,6 +24,9 @@ mod server;
 mod strings;
 mod zsets;
 mod hll;
+mod memory;
+pub mod persistence;
+mod sort;
 
 pub use clients::{ClientHandle, ClientRegistry, Transport};
 pub use context::{CmdError, CmdResult, Ctx};

@@ -14,6 +14,7 @@ use crate::context::{is_opt, parse_i64, CmdError, CmdResult, Ctx};
 use crate::strings::{mark_dirty, Lookup};
 use bytes::Bytes;
 use redoubt_resp::ReplyBuffer;
+use redoubt_store::list::Elem;
 use redoubt_store::{Db, Keyspace, ListValue, Value};
 
 /// `ERR index out of range` (LSET).
@@ -72,12 +73,7 @@ pub(crate) fn read_list<'k>(lk: Lookup, ks: &'k mut Keyspace, key: &[u8]) -> Res
 
 /// Runs `f` on the list at `key` for writing (Redis's `lookupKeyWrite`: no hit/miss count),
 /// then deletes the key if `f` left the list empty. `Ok(None)` if the key is absent.
-fn with_list<R>(
-    db: &mut Db,
-    key: &[u8],
-    now: i64,
-    f: impl FnOnce(&mut ListValue) -> R,
-) -> Result<Option<R>, CmdError> {
+fn with_list<R>(db: &mut Db, key: &[u8], now: i64, f: impl FnOnce(&mut ListValue) -> R) -> Result<Option<R>, CmdError> {
     let (r, empty) = match db.get_mut(key, now) {
         None => return Ok(None),
         Some(mut v) => match &mut *v {
@@ -106,6 +102,14 @@ fn check_list_or_absent(db: &mut Db, key: &[u8], now: i64) -> CmdResult {
 /// whatever must happen when a list appears (waking blocked clients) can hook here.
 fn create_list(db: &mut Db, key: &[u8], list: ListValue, now: i64) {
     db.set(key, Value::List(Box::new(list)), false, now);
+}
+
+/// Writes an element as a bulk string (an integer-encoded one is formatted in place).
+pub(crate) fn reply_elem(out: &mut ReplyBuffer, e: Elem<'_>) {
+    match e {
+        Elem::Bytes(b) => out.bulk(b),
+        Elem::Int(v) => out.bulk_int(v),
+    }
 }
 
 fn len_i64(n: usize) -> i64 {
@@ -207,7 +211,7 @@ pub(crate) fn pop_one_with<R>(
     ctx: &mut Ctx<'_>,
     key: &[u8],
     end: End,
-    f: impl FnOnce(&mut ReplyBuffer, &[u8]) -> R,
+    f: impl FnOnce(&mut ReplyBuffer, Elem<'_>) -> R,
 ) -> Result<Option<R>, CmdError> {
     let out = &mut *ctx.out;
     let db = ctx.keyspace.db(ctx.session.db);
@@ -231,13 +235,13 @@ fn pop_range_reply(out: &mut ReplyBuffer, list: &mut ListValue, end: End, count:
     let start = match end {
         End::Left => {
             for e in list.range(0, n) {
-                out.bulk(e);
+                reply_elem(out, e);
             }
             0
         }
         End::Right => {
             for e in list.range(len - n, len).rev() {
-                out.bulk(e);
+                reply_elem(out, e);
             }
             len - n
         }
@@ -253,7 +257,7 @@ fn pop(ctx: &mut Ctx<'_>, end: End) -> CmdResult {
         return Err(CmdError::arity(&ctx.command_name()));
     }
     let Some(count_arg) = args.get(2) else {
-        if pop_one_with(ctx, &args[1], end, |out, e| out.bulk(e))?.is_none() {
+        if pop_one_with(ctx, &args[1], end, reply_elem)?.is_none() {
             ctx.out.null();
         }
         return Ok(());
@@ -403,7 +407,7 @@ pub(crate) fn lrange(ctx: &mut Ctx<'_>) -> CmdResult {
         Some((a, b)) => {
             ctx.out.array(b - a);
             for e in list.range(a, b) {
-                ctx.out.bulk(e);
+                reply_elem(ctx.out, e);
             }
         }
     }
@@ -419,7 +423,7 @@ pub(crate) fn lindex(ctx: &mut Ctx<'_>) -> CmdResult {
     };
     let index = parse_i64(&ctx.args[2]).ok_or(CmdError::not_integer())?;
     match list.resolve_index(index).and_then(|i| list.get(i)) {
-        Some(e) => ctx.out.bulk(e),
+        Some(e) => reply_elem(ctx.out, e),
         None => ctx.out.null(),
     }
     Ok(())
@@ -462,15 +466,19 @@ pub(crate) fn lpos(ctx: &mut Ctx<'_>) -> CmdResult {
         }
         return Ok(());
     };
-    let elem = &args[2][..];
+    let (elem, elem_int) = (&args[2][..], parse_i64(&args[2]));
     let from_tail = rank < 0;
     let rank = rank.unsigned_abs();
     let len = list.len();
     let scan = if maxlen == 0 { usize::MAX } else { maxlen };
     let mut found = Vec::new();
     let mut matches: u64 = 0;
-    let mut visit = |index: usize, e: &[u8]| -> bool {
-        if e != elem {
+    let mut visit = |index: usize, e: Elem<'_>| -> bool {
+        let hit = match e {
+            Elem::Bytes(b) => b == elem,
+            Elem::Int(v) => elem_int == Some(v),
+        };
+        if !hit {
             return true;
         }
         matches += 1;

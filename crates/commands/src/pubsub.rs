@@ -16,6 +16,11 @@
 //!
 //! Channel permissions (ACL `&pattern`) will be enforced in [`check_channels`], the single
 //! place every command that names channels goes through.
+//!
+//! Keyspace notifications (`notify-keyspace-events`) are published through the same hub by
+//! [`notify::keyspace_event`], which commands call where Redis calls `notifyKeyspaceEvent`.
+
+pub(crate) mod notify;
 
 use crate::clients::ClientHandle;
 use crate::context::{CmdError, CmdResult, Ctx};
@@ -181,68 +186,6 @@ impl PubSubHub {
         let subs = self.lock();
         (subs[0].len(), subs[1].len(), subs[2].len())
     }
-
-    /// Delivers `message` on `channel` (a shard channel if `shard`) to every subscriber, and
-    /// for plain channels to every matching pattern subscription; returns how many received
-    /// it. A frame for the publishing client itself goes straight into its reply, as Redis
-    /// writes it into the publisher's output buffer before the reply.
-    fn publish(&self, engine: &Engine, ctx_out: &mut ReplyBuffer, self_id: u64, shard: bool, channel: &[u8], message: &[u8], now_ms: i64) -> usize {
-        let subs = self.lock();
-        let mut receivers = 0;
-        let kind = if shard { Kind::Shard } else { Kind::Channel };
-        if let Some(clients) = subs[kind as usize].get(channel) {
-            let word: &[u8] = if shard { b"smessage" } else { b"message" };
-            let mut frames = Frames::default();
-            for (id, mailbox) in clients {
-                receivers += 1;
-                self.send(engine, mailbox, *id == self_id, ctx_out, &mut frames, now_ms, |out| {
-                    out.push(3);
-                    out.bulk(word);
-                    out.bulk(channel);
-                    out.bulk(message);
-                });
-            }
-        }
-        if !shard {
-            for (pattern, clients) in &subs[Kind::Pattern as usize] {
-                if !glob_match(pattern, channel, false) {
-                    continue;
-                }
-                let mut frames = Frames::default();
-                for (id, mailbox) in clients {
-                    receivers += 1;
-                    self.send(engine, mailbox, *id == self_id, ctx_out, &mut frames, now_ms, |out| {
-                        out.push(4);
-                        out.bulk(b"pmessage");
-                        out.bulk(pattern);
-                        out.bulk(channel);
-                        out.bulk(message);
-                    });
-                }
-            }
-        }
-        receivers
-    }
-
-    #[allow(clippy::too_many_arguments)]
-    fn send(
-        &self,
-        engine: &Engine,
-        mailbox: &Mailbox,
-        to_self: bool,
-        ctx_out: &mut ReplyBuffer,
-        frames: &mut Frames,
-        now_ms: i64,
-        encode: impl Fn(&mut ReplyBuffer),
-    ) {
-        if to_self {
-            encode(ctx_out);
-            return;
-        }
-        let resp3 = mailbox.client.resp.load(Ordering::Relaxed) == 3;
-        let frame = frames.get(resp3, encode);
-        mailbox.deliver(frame, &self.limits, now_ms, engine);
-    }
 }
 
 /// A message frame encoded at most once per protocol.
@@ -273,14 +216,16 @@ fn state(session: &mut Session) -> &mut PubSubState {
     let handle = session.handle.clone();
     session.pubsub.get_or_insert_with(|| {
         let (tx, inbox) = mpsc::unbounded_channel();
-        let mailbox = Arc::new(Mailbox { tx, pending: AtomicUsize::new(0), soft_since_ms: AtomicI64::new(0), client: handle });
+        let mailbox =
+            Arc::new(Mailbox { tx, pending: AtomicUsize::new(0), soft_since_ms: AtomicI64::new(0), client: handle });
         Box::new(PubSubState { mailbox, inbox, subs: Default::default(), next_seq: 0 })
     })
 }
 
 /// Refreshes the session's feature bit and CLIENT LIST counters after (un)subscribing.
 fn update_flags(session: &mut Session) {
-    let counts = session.pubsub.as_ref().map(|p| [p.subs[0].len(), p.subs[1].len(), p.subs[2].len()]).unwrap_or_default();
+    let counts =
+        session.pubsub.as_ref().map(|p| [p.subs[0].len(), p.subs[1].len(), p.subs[2].len()]).unwrap_or_default();
     for (slot, n) in session.handle.subscriptions.iter().zip(counts) {
         slot.store(n as u32, Ordering::Relaxed);
     }
@@ -441,7 +386,8 @@ impl Session {
     /// Marks `n` bytes of published frames as written to the socket (output-buffer limits).
     pub fn push_written(&self, n: usize) {
         if let Some(st) = self.pubsub.as_deref() {
-            let _ = st.mailbox.pending.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |p| Some(p.saturating_sub(n)));
+            let _ =
+                st.mailbox.pending.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |p| Some(p.saturating_sub(n)));
         }
     }
 
@@ -481,10 +427,65 @@ pub(crate) fn sunsubscribe(ctx: &mut Ctx<'_>) -> CmdResult {
     unsubscribe_cmd(ctx, Kind::Shard)
 }
 
+/// Delivers `message` on `channel` (a shard channel if `shard`) to every subscriber, and for
+/// plain channels to every matching pattern subscription; returns how many received it. A
+/// frame for the publishing client itself goes straight into its reply, as Redis writes it
+/// into the publisher's output buffer before the reply.
+fn deliver_all(ctx: &mut Ctx<'_>, shard: bool, channel: &[u8], message: &[u8]) -> usize {
+    let engine = ctx.engine;
+    let subs = engine.pubsub.lock();
+    let mut receivers = 0;
+    let kind = if shard { Kind::Shard } else { Kind::Channel };
+    if let Some(clients) = subs[kind as usize].get(channel) {
+        let word: &[u8] = if shard { b"smessage" } else { b"message" };
+        let mut frames = Frames::default();
+        for mailbox in clients.values() {
+            receivers += 1;
+            send(ctx, mailbox, &mut frames, |out| {
+                out.push(3);
+                out.bulk(word);
+                out.bulk(channel);
+                out.bulk(message);
+            });
+        }
+    }
+    if !shard {
+        for (pattern, clients) in &subs[Kind::Pattern as usize] {
+            if !glob_match(pattern, channel, false) {
+                continue;
+            }
+            let mut frames = Frames::default();
+            for mailbox in clients.values() {
+                receivers += 1;
+                send(ctx, mailbox, &mut frames, |out| {
+                    out.push(4);
+                    out.bulk(b"pmessage");
+                    out.bulk(pattern);
+                    out.bulk(channel);
+                    out.bulk(message);
+                });
+            }
+        }
+    }
+    receivers
+}
+
+/// Sends one frame to one subscriber: into the reply if it is the publisher itself, else
+/// into its mailbox, encoded in its protocol (once per protocol per publish).
+fn send(ctx: &mut Ctx<'_>, mailbox: &Mailbox, frames: &mut Frames, encode: impl Fn(&mut ReplyBuffer)) {
+    if mailbox.client.id == ctx.session.id() {
+        encode(ctx.out);
+        return;
+    }
+    let resp3 = mailbox.client.resp.load(Ordering::Relaxed) == 3;
+    let frame = frames.get(resp3, encode);
+    mailbox.deliver(frame, &ctx.engine.pubsub.limits, ctx.now_ms, ctx.engine);
+}
+
 fn publish_cmd(ctx: &mut Ctx<'_>, shard: bool) -> CmdResult {
     check_channels(ctx.session, &ctx.args[1..2], false)?;
-    let id = ctx.session.id();
-    let n = ctx.engine.pubsub.publish(ctx.engine, ctx.out, id, shard, &ctx.args[1], &ctx.args[2], ctx.now_ms);
+    let args = ctx.args;
+    let n = deliver_all(ctx, shard, &args[1], &args[2]);
     ctx.out.int(n as i64);
     Ok(())
 }

@@ -49,6 +49,10 @@ pub struct Session {
     pub close_after_reply: bool,
     /// The authenticated user's name.
     pub user: String,
+    /// The subject CN of the client's TLS certificate, verified against the CA by the door;
+    /// `None` without TLS or without a certificate. With `tls-auth-clients-user CN` it names
+    /// the user the client is logged in as.
+    pub tls_client_cn: Option<String>,
     /// Which of `IN_MULTI`, `WATCHING`, `SUBSCRIBED` apply.
     pub(crate) features: u8,
     /// The transaction being queued (MULTI).
@@ -76,6 +80,7 @@ impl Session {
             no_touch: false,
             close_after_reply: false,
             user: "default".to_string(),
+            tls_client_cn: None,
             features: 0,
             multi: None,
             watched: Vec::new(),

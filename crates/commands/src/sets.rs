@@ -48,14 +48,29 @@ fn read_set<'k>(lk: Lookup, ks: &'k mut Keyspace, key: &[u8]) -> Result<Option<&
 /// empty set when `create` (stored only if `f` leaves it non-empty), else `f` is not run and
 /// `None` is returned. A set `f` empties is deleted. Takes the keyspace rather than the
 /// context so `f` may write to the reply.
+///
+/// When some client WATCHes a key of this database, `changes` is asked first, on the set as
+/// it is: if it says the command would change nothing, `f` is not run, `None` is returned
+/// and the key is not marked modified (Redis signals only real modifications).
 fn write_set<R>(
     ks: &mut Keyspace,
     lk: Lookup,
     key: &[u8],
     create: bool,
+    changes: impl FnOnce(&SetValue) -> bool,
     f: impl FnOnce(&mut SetValue) -> R,
 ) -> Result<Option<R>, CmdError> {
     let db = ks.db(lk.db);
+    if db.tracked_len() > 0 {
+        let verdict = match db.get(key, lk.now, lk.touch) {
+            Some(Value::Set(s)) => Some(changes(s)),
+            Some(_) => return Err(CmdError::wrong_type()),
+            None => None,
+        };
+        if verdict == Some(false) {
+            return Ok(None);
+        }
+    }
     // `f` runs on one path or the other; the Option lets both paths own it.
     let mut f = Some(f);
     let existing = match db.get_mut(key, lk.now) {
@@ -89,13 +104,6 @@ fn write_set<R>(
     }
 }
 
-/// Whether `key` holds something other than a set (a write lookup: no hit/miss counted).
-fn is_other_type(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
-    let now = ctx.now_ms;
-    let touch = !ctx.session.no_touch;
-    ctx.keyspace.db(ctx.session.db).get(key, now, touch).is_some_and(|v| !matches!(v, Value::Set(_)))
-}
-
 // ---------------------------------------------------------------------------------------
 // SADD, SREM, SMOVE
 // ---------------------------------------------------------------------------------------
@@ -104,8 +112,15 @@ fn is_other_type(ctx: &mut Ctx<'_>, key: &[u8]) -> bool {
 pub(crate) fn sadd(ctx: &mut Ctx<'_>) -> CmdResult {
     let (args, lk) = (ctx.args, Lookup::of(ctx));
     let max = max_intset(ctx);
-    let added = write_set(ctx.keyspace, lk, &args[1], true, |s| args[2..].iter().filter(|m| s.add(m, max)).count())?
-        .unwrap_or(0);
+    let added = write_set(
+        ctx.keyspace,
+        lk,
+        &args[1],
+        true,
+        |s| args[2..].iter().any(|m| !s.contains(m)),
+        |s| args[2..].iter().filter(|m| s.add(m, max)).count(),
+    )?
+    .unwrap_or(0);
     mark_dirty(ctx, added as u64);
     ctx.out.int(i64::try_from(added).unwrap_or(i64::MAX));
     Ok(())
@@ -114,18 +129,25 @@ pub(crate) fn sadd(ctx: &mut Ctx<'_>) -> CmdResult {
 /// `SREM key member [member ...]`
 pub(crate) fn srem(ctx: &mut Ctx<'_>) -> CmdResult {
     let (args, lk) = (ctx.args, Lookup::of(ctx));
-    let removed = write_set(ctx.keyspace, lk, &args[1], false, |s| {
-        let mut removed = 0usize;
-        for m in &args[2..] {
-            if s.remove(m) {
-                removed += 1;
-                if s.is_empty() {
-                    break;
+    let removed = write_set(
+        ctx.keyspace,
+        lk,
+        &args[1],
+        false,
+        |s| args[2..].iter().any(|m| s.contains(m)),
+        |s| {
+            let mut removed = 0usize;
+            for m in &args[2..] {
+                if s.remove(m) {
+                    removed += 1;
+                    if s.is_empty() {
+                        break;
+                    }
                 }
             }
-        }
-        removed
-    })?
+            removed
+        },
+    )?
     .unwrap_or(0);
     mark_dirty(ctx, removed as u64);
     ctx.out.int(i64::try_from(removed).unwrap_or(i64::MAX));
@@ -136,9 +158,9 @@ pub(crate) fn srem(ctx: &mut Ctx<'_>) -> CmdResult {
 pub(crate) fn smove(ctx: &mut Ctx<'_>) -> CmdResult {
     let args = ctx.args;
     let (src, dst, member) = (&args[1][..], &args[2][..], &args[3][..]);
-    let now = ctx.now_ms;
-    let touch = !ctx.session.no_touch;
-    let src_has = match ctx.keyspace.db(ctx.session.db).get(src, now, touch) {
+    let lk = Lookup::of(ctx);
+    let db = ctx.keyspace.db(lk.db);
+    let src_has = match db.get(src, lk.now, lk.touch) {
         None => {
             ctx.out.int(0);
             return Ok(());
@@ -146,18 +168,22 @@ pub(crate) fn smove(ctx: &mut Ctx<'_>) -> CmdResult {
         Some(Value::Set(s)) => s.contains(member),
         Some(_) => return Err(CmdError::wrong_type()),
     };
-    if is_other_type(ctx, dst) {
-        return Err(CmdError::wrong_type());
-    }
+    let dst_has = match db.get(dst, lk.now, lk.touch) {
+        None => false,
+        Some(Value::Set(s)) => s.contains(member),
+        Some(_) => return Err(CmdError::wrong_type()),
+    };
     if src == dst || !src_has {
         ctx.out.int(i64::from(src == dst && src_has));
         return Ok(());
     }
     let max = max_intset(ctx);
-    let lk = Lookup::of(ctx);
-    write_set(ctx.keyspace, lk, src, false, |s| s.remove(member))?;
-    let added = write_set(ctx.keyspace, lk, dst, true, |s| s.add(member, max))?.unwrap_or(false);
-    mark_dirty(ctx, 1 + u64::from(added));
+    write_set(ctx.keyspace, lk, src, false, |_| true, |s| s.remove(member))?;
+    // A destination that already has the member is left untouched (not even for WATCH).
+    if !dst_has {
+        write_set(ctx.keyspace, lk, dst, true, |_| true, |s| s.add(member, max))?;
+    }
+    mark_dirty(ctx, 1 + u64::from(!dst_has));
     ctx.out.int(1);
     Ok(())
 }

@@ -20,8 +20,12 @@ pub(crate) fn proto_max_bulk_len(ctx: &Ctx<'_>) -> u64 {
     ctx.engine.config().proto_max_bulk_len as u64
 }
 
-/// Counts `n` changes to the dataset (INFO's `rdb_changes_since_last_save`).
-pub(crate) fn mark_dirty(_ctx: &mut Ctx<'_>, _n: u64) {}
+/// Counts `n` changes to the dataset (INFO's `rdb_changes_since_last_save`), with Redis's
+/// counts (SETBIT and BITFIELD count only real changes). Redoubt has no such counter yet:
+/// this is the one place of the strings and bits families to connect it to.
+pub(crate) fn mark_dirty(ctx: &mut Ctx<'_>, n: u64) {
+    ctx.engine.stats.dirty.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+}
 
 /// Redis's `checkStringLength` error: a string would exceed proto-max-bulk-len.
 const STRING_TOO_LONG: CmdError = CmdError::raw("ERR string exceeds maximum allowed size (proto-max-bulk-len)");

@@ -114,11 +114,15 @@ pub(crate) enum InMulti {
 }
 
 /// Queues `args` (resolved to `spec`) in the session's transaction, or refuses it.
-pub(crate) fn queue(session: &mut Session, spec: &'static CommandSpec, args: &[Bytes], out: &mut ReplyBuffer) -> InMulti {
+pub(crate) fn queue(
+    session: &mut Session,
+    spec: &'static CommandSpec,
+    args: &[Bytes],
+    out: &mut ReplyBuffer,
+) -> InMulti {
     let name = &args[0];
-    let runs_now = ["exec", "discard", "multi", "watch", "quit", "reset"]
-        .iter()
-        .any(|n| name.eq_ignore_ascii_case(n.as_bytes()));
+    let runs_now =
+        ["exec", "discard", "multi", "watch", "quit", "reset"].iter().any(|n| name.eq_ignore_ascii_case(n.as_bytes()));
     if runs_now {
         return InMulti::Run;
     }
@@ -168,7 +172,7 @@ pub(crate) fn multi(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.session.features & IN_MULTI != 0 {
         return Err(CmdError::raw("ERR MULTI calls can not be nested"));
     }
-    let cap = usize::try_from(ctx.engine.config().client_query_buffer_limit).unwrap_or(usize::MAX);
+    let cap = ctx.engine.config().client_query_buffer_limit;
     ctx.session.multi = Some(Box::new(MultiState { cap, ..MultiState::default() }));
     ctx.session.features |= IN_MULTI;
     ctx.session.handle.multi.store(0, Ordering::Relaxed);
@@ -219,17 +223,16 @@ pub(crate) fn watch(ctx: &mut Ctx<'_>) -> CmdResult {
     // No point in watching more once a watched key changed: EXEC will fail anyway.
     if !ctx.session.handle.cas_dirty.load(Ordering::Relaxed) {
         let db = ctx.session.db;
+        let id = ctx.session.id();
         let mut registry = ctx.engine.watches();
         for key in &ctx.args[1..] {
-            if ctx.session.watched.iter().any(|(d, k)| *d == db && k == key) {
+            let watchers = registry.db(db).entry(key.clone()).or_default();
+            // Already watched by this client: once is enough.
+            if watchers.iter().any(|w| w.client.id == id) {
                 continue;
             }
             let expired = ctx.keyspace.db_ref(db).is_some_and(|d| d.is_stale(key, ctx.now_ms));
-            registry
-                .db(db)
-                .entry(key.clone())
-                .or_default()
-                .push(Watcher { client: ctx.session.handle.clone(), expired });
+            watchers.push(Watcher { client: ctx.session.handle.clone(), expired });
             ctx.keyspace.track(db, key);
             ctx.session.watched.push((db, key.clone()));
         }
@@ -264,11 +267,8 @@ fn watched_key_expired(ctx: &mut Ctx<'_>) -> bool {
     let mut registry = ctx.engine.watches();
     let id = ctx.session.id();
     ctx.session.watched.iter().any(|(db, key)| {
-        let expired_when_watched = registry
-            .db(*db)
-            .get(key)
-            .and_then(|ws| ws.iter().find(|w| w.client.id == id))
-            .is_none_or(|w| w.expired);
+        let expired_when_watched =
+            registry.db(*db).get(key).and_then(|ws| ws.iter().find(|w| w.client.id == id)).is_none_or(|w| w.expired);
         !expired_when_watched && ctx.keyspace.db_ref(*db).is_some_and(|d| d.is_stale(key, ctx.now_ms))
     })
 }

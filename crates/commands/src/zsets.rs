@@ -220,13 +220,13 @@ fn zadd_generic(ctx: &mut Ctx<'_>, incr: bool) -> CmdResult {
         idx += 1;
     }
     let elements = args.len() - idx;
-    if elements == 0 || elements % 2 != 0 {
+    if elements == 0 || !elements.is_multiple_of(2) {
         return Err(CmdError::syntax());
     }
     if f.nx && f.xx {
         return Err(CmdError::err("XX and NX options at the same time are not compatible"));
     }
-    if (f.gt && f.nx) || (f.lt && f.nx) || (f.gt && f.lt) {
+    if (f.nx && (f.gt || f.lt)) || (f.gt && f.lt) {
         return Err(CmdError::err("GT, LT, and/or NX options at the same time are not compatible"));
     }
     if f.incr && elements > 2 {

@@ -14,7 +14,9 @@
 
 use crate::directives::{d, Directive, Kind, Unit, INT_MAX, INT_MIN, LONG_MAX, UINT_MAX, ULLONG_MAX};
 use crate::fields::Field as F;
-use crate::value::{check_appenddirname, check_appendfilename, check_dbfilename, check_shutdown_flags};
+use crate::value::{
+    check_appenddirname, check_appendfilename, check_dbfilename, check_shutdown_flags, check_tls_protocols,
+};
 
 const BOOL: Kind = Kind::Bool;
 const STR: Kind = Kind::Str;
@@ -57,6 +59,7 @@ const FSYNC: &[(&str, u32)] = &[("everysec", 2), ("always", 1), ("no", 0)];
 const SHUTDOWN: &[(&str, u32)] = &[("default", 0), ("save", 1), ("nosave", 2), ("now", 4), ("force", 8)];
 const DISKLESS_LOAD: &[(&str, u32)] = &[("disabled", 0), ("on-empty-db", 1), ("swapdb", 2)];
 const TLS_AUTH: &[(&str, u32)] = &[("no", 0), ("yes", 1), ("optional", 2)];
+const TLS_USER: &[(&str, u32)] = &[("off", 0), ("CN", 1)];
 const OOM: &[(&str, u32)] = &[("no", 0), ("yes", 1), ("relative", 1), ("absolute", 2)];
 const PUBSUB: &[(&str, u32)] = &[("allchannels", 8), ("resetchannels", 0)];
 const SANITIZE: &[(&str, u32)] = &[("no", 0), ("yes", 1), ("clients", 2)];
@@ -105,9 +108,10 @@ pub(crate) static DIRECTIVES: &[Directive] = &[
     d("tls-ca-cert-file", STR, "", "CA certificates that client certificates must chain to.").prot(),
     d("tls-ca-cert-dir", STR, "", "Directory of CA certificates.").prot(),
     d("tls-auth-clients", en(TLS_AUTH), "yes", "Whether clients must present a certificate: yes, no or optional."),
+    d("tls-auth-clients-user", en(TLS_USER), "off", "CN: a client whose verified certificate's CN names a user is logged in as that user, with no password (as Valkey 9 and Redis 8.6); a CN that names no user is refused. off: certificates identify no one.").prot(),
     d("tls-replication", BOOL, "no", "Use TLS towards a primary."),
     d("tls-cluster", BOOL, "no", "Use TLS on the cluster bus.").inert(CLUSTER),
-    d("tls-protocols", STR, "", "TLS versions to accept (\"TLSv1.2 TLSv1.3\")."),
+    d("tls-protocols", STR, "", "TLS versions to accept: TLSv1.2 and/or TLSv1.3 (empty = both); older versions are refused.").check(check_tls_protocols),
     d("tls-ciphers", STR, "", "TLS 1.2 cipher list."),
     d("tls-ciphersuites", STR, "", "TLS 1.3 cipher suites."),
     d("tls-prefer-server-ciphers", BOOL, "no", "Prefer the server's cipher order."),

@@ -386,8 +386,7 @@ pub(crate) fn check_network(item: &str) -> Result<(), String> {
         }
         None => (item, None),
     };
-    let ip: std::net::IpAddr =
-        addr.parse().map_err(|_| bad("is not an IPv4 or IPv6 address or network".into()))?;
+    let ip: std::net::IpAddr = addr.parse().map_err(|_| bad("is not an IPv4 or IPv6 address or network".into()))?;
     let v4_bits = |v4: std::net::Ipv4Addr, p: u8| {
         let bits = u32::from(v4);
         if bits & !mask32(p) != 0 {
@@ -503,6 +502,18 @@ pub(crate) fn render(d: &Directive, value: &Value) -> String {
 pub(crate) fn check_dbfilename(v: &Value) -> Result<(), &'static str> {
     match v {
         Value::Str(s) if s.contains(['/', '\\']) => Err("dbfilename can't be a path, just a filename"),
+        _ => Ok(()),
+    }
+}
+
+/// `tls-protocols`: TLSv1.2 and TLSv1.3 only (empty = both); older versions are refused, not
+/// silently dropped.
+pub(crate) fn check_tls_protocols(v: &Value) -> Result<(), &'static str> {
+    let known = |w: &str| w.eq_ignore_ascii_case("TLSv1.2") || w.eq_ignore_ascii_case("TLSv1.3");
+    match v {
+        Value::Str(s) if !s.split_whitespace().all(known) => {
+            Err("TLSv1.2 and TLSv1.3 only: older TLS and SSL versions are not supported")
+        }
         _ => Ok(()),
     }
 }
@@ -644,7 +655,9 @@ mod tests {
         );
         assert_eq!(check_network("10.0.0.0/33").unwrap_err(), "'10.0.0.0/33' has a prefix longer than 32");
         assert_eq!(check_network("::/129").unwrap_err(), "'::/129' has a prefix longer than 128");
-        for bad in ["10.0.0.0/x", "10.0.0.0/", "10.0.0.0/-1", "10.0.0.0/+8", "example.com", "fe80::1%eth0", "10.0.0.0/0008"] {
+        for bad in
+            ["10.0.0.0/x", "10.0.0.0/", "10.0.0.0/-1", "10.0.0.0/+8", "example.com", "fe80::1%eth0", "10.0.0.0/0008"]
+        {
             assert!(check_network(bad).is_err(), "{bad}");
         }
         let words = |s: &[&str]| s.iter().map(|w| w.to_string()).collect::<Vec<_>>();

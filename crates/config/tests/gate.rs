@@ -97,8 +97,14 @@ fn allow_from_lines_add_up_and_are_checked() {
         parse_err("allow-from example.com\n"),
         "t.conf:1: 'allow-from': 'example.com' is not an IPv4 or IPv6 address or network"
     );
-    assert_eq!(parse_err("allow-from 10.0.0.0/33\n"), "t.conf:1: 'allow-from': '10.0.0.0/33' has a prefix longer than 32");
-    assert_eq!(parse_err("allow-from ,\n"), "t.conf:1: 'allow-from': needs at least one network, such as 10.0.0.0/8 or 2001:db8::/32");
+    assert_eq!(
+        parse_err("allow-from 10.0.0.0/33\n"),
+        "t.conf:1: 'allow-from': '10.0.0.0/33' has a prefix longer than 32"
+    );
+    assert_eq!(
+        parse_err("allow-from ,\n"),
+        "t.conf:1: 'allow-from': needs at least one network, such as 10.0.0.0/8 or 2001:db8::/32"
+    );
     assert_eq!(parse_err("allow-from\n"), "t.conf:1: 'allow-from': wrong number of arguments");
 }
 

@@ -67,6 +67,8 @@ fn the_table_invents_no_redis_directive() {
         "auth-lockout-failures",
         "auth-lockout-seconds",
         "auth-lockout-max-seconds",
+        // Valkey 9 and Redis 8.6.
+        "tls-auth-clients-user",
     ];
     for name in Config::default().names() {
         assert!(names.contains(&name) || own.contains(&name), "{name} is not in Redis 7.0.15");

@@ -99,6 +99,9 @@ where
                             None => break 'conn,
                         }
                         start += index + 1;
+                        // Input that arrived while blocked is parsed next, not left waiting
+                        // for more bytes.
+                        need_more = false;
                     }
                 }
                 if session.close_after_reply {
@@ -228,7 +231,12 @@ async fn write_pushes<S: AsyncWrite + Unpin>(
 
 /// Writes the buffered replies; false when the peer is gone, or when the client is killed
 /// while the write waits (a subscriber that stopped reading and went over its output limit).
-async fn flush<S: AsyncWrite + Unpin>(stream: &mut S, out: &mut ReplyBuffer, engine: &Engine, handle: &ClientHandle) -> bool {
+async fn flush<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    out: &mut ReplyBuffer,
+    engine: &Engine,
+    handle: &ClientHandle,
+) -> bool {
     if out.is_empty() {
         return true;
     }
@@ -236,7 +244,8 @@ async fn flush<S: AsyncWrite + Unpin>(stream: &mut S, out: &mut ReplyBuffer, eng
     // Biased: a write that completes at once never registers with the kill signal.
     let written = tokio::select! {
         biased;
-        r = stream.write_all(out.as_bytes()) => r.is_ok(),
+        // The flush matters for TLS: it sends what the TLS layer still holds.
+        r = async { stream.write_all(out.as_bytes()).await?; stream.flush().await } => r.is_ok(),
         _ = handle.killed() => false,
     };
     if !written {
@@ -250,8 +259,8 @@ async fn flush<S: AsyncWrite + Unpin>(stream: &mut S, out: &mut ReplyBuffer, eng
 fn engine_limits(engine: &Engine) -> Limits {
     let config = engine.config();
     Limits {
-        max_bulk_len: config.proto_max_bulk_len as usize,
-        max_query_buffer: config.client_query_buffer_limit as usize,
+        max_bulk_len: config.proto_max_bulk_len,
+        max_query_buffer: config.client_query_buffer_limit,
         ..Limits::default()
     }
 }

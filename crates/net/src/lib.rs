@@ -1,10 +1,12 @@
-//! The door: listeners (TCP for each `bind` address, a unix socket), the per-connection
-//! loop (read, parse, run a batch under one store acquisition, write), the limits a
-//! connection is held to, idle timeouts, the cron, and a clean shutdown on SIGTERM/SIGINT.
+//! The door: listeners (TCP for each `bind` address, TLS on `tls-port`, a unix socket), the
+//! per-connection loop (read, parse, run a batch under one store acquisition, write), the
+//! limits a connection is held to, idle timeouts, the cron, and a clean shutdown on
+//! SIGTERM/SIGINT.
 
 mod connection;
 mod listen;
 pub mod preflight;
 mod server;
+mod tls;
 
 pub use server::{run, ServerError};

@@ -72,12 +72,12 @@ pub fn check(cfg: &Config) -> Result<Vec<Warning>, ServerError> {
             None
         }
     };
-    let files_ok = check_files(cfg, &mut refusals);
+    let aclfile_ok = check_files(cfg, &mut refusals);
 
     let exposed = exposed_addrs(cfg);
-    // The users decide whether a client needs to authenticate; skip when a file they come
-    // from was refused already (its refusal is the one to fix first).
-    let open_to_all = if files_ok {
+    // The users decide whether a client needs to authenticate; skip when their aclfile was
+    // refused already (that refusal is the one to fix first).
+    let open_to_all = if aclfile_ok {
         match Users::from_config(cfg) {
             Ok(users) => Some(users.default_needs_no_auth()),
             Err(e) => {
@@ -120,7 +120,7 @@ pub fn check(cfg: &Config) -> Result<Vec<Warning>, ServerError> {
                 .into(),
         ));
     }
-    if !exposed.is_empty() && cfg.value("tls-port").map_or(true, |p| p == "0") {
+    if !exposed.is_empty() && tls_port(cfg) == 0 {
         warnings.push(Warning::new(
             WarningKind::Plaintext,
             format!(
@@ -205,10 +205,14 @@ fn is_loopback(addr: &str) -> bool {
     }
 }
 
+/// `tls-port`; 0 = no TLS listener.
+fn tls_port(cfg: &Config) -> u16 {
+    cfg.value("tls-port").and_then(|p| p.parse().ok()).unwrap_or(0)
+}
+
 /// `host:port` of every TCP listener that is not on loopback.
 fn exposed_addrs(cfg: &Config) -> Vec<String> {
-    let tls_port = cfg.value("tls-port").and_then(|p| p.parse::<u16>().ok()).unwrap_or(0);
-    let port = if cfg.port != 0 { cfg.port } else { tls_port };
+    let port = if cfg.port != 0 { cfg.port } else { tls_port(cfg) };
     if port == 0 {
         return Vec::new();
     }
@@ -248,34 +252,30 @@ fn absolute(path: &Path) -> PathBuf {
 }
 
 /// The permissions of every file that holds a secret or decides who may do what. Returns
-/// whether the files the users come from (config files, aclfile) passed.
+/// whether the aclfile (if any) passed, so the users can be loaded from it.
 fn check_files(cfg: &Config, refusals: &mut Vec<String>) -> bool {
-    let before = refusals.len();
     for f in &cfg.files {
-        if f.holds_secrets {
-            if let Err(e) = check_private_file(&f.path, "config file") {
-                refusals.push(format!("{e} (it holds a secret)"));
-            }
-            continue;
-        }
-        match std::fs::metadata(&f.path) {
-            Ok(meta) if meta.mode() & 0o022 != 0 => {
-                let shown = f.path.display();
-                refusals.push(format!(
-                    "config file {shown} has mode {:04o}, writable by group or others (who could then choose the \
-                     users and the data directory); fix it with: chmod go-w {shown}",
-                    meta.mode() & 0o777
-                ));
-            }
-            _ => {}
+        let Ok(meta) = std::fs::metadata(&f.path) else { continue };
+        let (mode, shown) = (meta.mode() & 0o777, f.path.display());
+        if f.holds_secrets && mode & 0o077 != 0 {
+            refusals.push(format!(
+                "config file {shown} holds a secret and has mode {mode:04o}, open to group or others; fix it with: \
+                 chmod 600 {shown}"
+            ));
+        } else if mode & 0o022 != 0 {
+            refusals.push(format!(
+                "config file {shown} has mode {mode:04o}, writable by group or others (who could then choose the \
+                 users and the data directory); fix it with: chmod go-w {shown}"
+            ));
         }
     }
+    let mut aclfile_ok = true;
     if let Some(path) = cfg.value("aclfile").filter(|p| !p.is_empty()) {
         if let Err(e) = check_private_file(&absolute(Path::new(&path)), "aclfile") {
             refusals.push(e);
+            aclfile_ok = false;
         }
     }
-    let users_ok = refusals.len() == before;
     for (what, path) in [("requirepass-file", &cfg.requirepass_file), ("masterauth-file", &cfg.masterauth_file)] {
         if let Some(path) = path {
             if let Err(e) = check_private_file(&absolute(path), what) {
@@ -296,7 +296,7 @@ fn check_files(cfg: &Config, refusals: &mut Vec<String>) -> bool {
             refusals.push(e.to_string());
         }
     }
-    users_ok
+    aclfile_ok
 }
 
 /// The data directory: created 0700 when missing (and `create` is set), refused when open
@@ -311,7 +311,9 @@ fn check_data_dir(cfg: &Config, create: bool, refusals: &mut Vec<String>) {
                 return;
             }
             if let Err(e) = std::fs::DirBuilder::new().recursive(true).mode(0o700).create(&dir) {
-                refusals.push(format!("cannot create the data directory {shown}: {e}; create it with: mkdir -m 700 {shown}"));
+                refusals.push(format!(
+                    "cannot create the data directory {shown}: {e}; create it with: mkdir -m 700 {shown}"
+                ));
             }
             return;
         }
@@ -364,12 +366,28 @@ mod tests {
     use super::*;
     use std::os::unix::fs::PermissionsExt;
 
-    fn tmpdir(tag: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("redoubt-preflight-{}-{tag}", std::process::id()));
+    /// A private scratch directory, removed on drop.
+    struct Tmp(PathBuf);
+
+    impl std::ops::Deref for Tmp {
+        type Target = Path;
+        fn deref(&self) -> &Path {
+            &self.0
+        }
+    }
+
+    impl Drop for Tmp {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    fn tmpdir(tag: &str) -> Tmp {
+        let dir = std::env::temp_dir().join(format!("redoubt-preflight-unit-{}-{tag}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
-        dir
+        Tmp(dir)
     }
 
     fn chmod(path: &Path, mode: u32) {
@@ -433,7 +451,13 @@ mod tests {
         assert_eq!(std::fs::metadata(&data).unwrap().mode() & 0o777, 0o700);
         chmod(&data, 0o755);
         let e = refusal(&c);
-        assert_eq!(e, format!("data directory {0} has mode 0755, open to group or others; fix it with: chmod 700 {0}", data.display()));
+        assert_eq!(
+            e,
+            format!(
+                "data directory {0} has mode 0755, open to group or others; fix it with: chmod 700 {0}",
+                data.display()
+            )
+        );
         chmod(&data, 0o700);
         std::fs::write(data.join("dump.rdb"), b"x").unwrap();
         chmod(&data.join("dump.rdb"), 0o644);
@@ -460,7 +484,13 @@ mod tests {
         let c = Config::load(&conf, &[]).unwrap();
         let e = refusal(&c);
         let shown = conf.canonicalize().unwrap();
-        assert!(e.ends_with(&format!("fix it with: chmod 600 {} (it holds a secret)", shown.display())), "{e}");
+        assert_eq!(
+            e,
+            format!(
+                "config file {0} holds a secret and has mode 0644, open to group or others; fix it with: chmod 600 {0}",
+                shown.display()
+            )
+        );
         chmod(&conf, 0o600);
         check(&c).unwrap();
 
@@ -470,6 +500,10 @@ mod tests {
         chmod(&plain, 0o666);
         let e = refusal(&Config::load(&plain, &[]).unwrap());
         assert!(e.contains("chmod go-w"), "{e}");
+        // Every refusal is listed, the exposure first.
+        let e = refusal(&Config::load(&plain, &["--bind".into(), "0.0.0.0".into()]).unwrap());
+        assert!(e.starts_with("refusing to start:\n  - refusing to listen on 0.0.0.0:6379"), "{e}");
+        assert!(e.contains("\n  - config file ") && e.contains("chmod go-w"), "{e}");
         chmod(&plain, 0o644);
         check(&Config::load(&plain, &[]).unwrap()).unwrap();
 

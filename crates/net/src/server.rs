@@ -47,6 +47,26 @@ pub async fn run(config: Config, config_file: Option<String>) -> Result<(), Serv
             return Err(ServerError("no TCP address could be bound".into()));
         }
     }
+    // TLS (tls.rs): the settings and files are checked now, so a wrong one refuses the start.
+    let tls = crate::tls::Tls::load(&config).map_err(ServerError)?;
+    let mut tls_listeners = Vec::new();
+    if let Some(tls) = &tls {
+        if tls.port() == config.port {
+            return Err(ServerError(format!(
+                "port and tls-port are both {}: give TLS its own port, or set port 0 for TLS only",
+                config.port
+            )));
+        }
+        for spec in &config.bind {
+            match bind_tcp(spec, tls.port(), config.tcp_backlog).map_err(|e| ServerError(e.to_string()))? {
+                Some(l) => tls_listeners.push(l),
+                None => tracing::warn!("optional bind address {spec} unavailable for TLS, skipped"),
+            }
+        }
+        if tls_listeners.is_empty() {
+            return Err(ServerError("no TLS address could be bound".into()));
+        }
+    }
     let unix = match &config.unixsocket {
         Some(path) => Some(
             bind_unix(path, config.unixsocketperm.unwrap_or(0o700))
@@ -54,11 +74,12 @@ pub async fn run(config: Config, config_file: Option<String>) -> Result<(), Serv
         ),
         None => None,
     };
-    if tcp.is_empty() && unix.is_none() {
-        return Err(ServerError("nothing to listen on: port is 0 and no unixsocket is set".into()));
+    if tcp.is_empty() && unix.is_none() && tls_listeners.is_empty() {
+        return Err(ServerError("nothing to listen on: port and tls-port are 0 and no unixsocket is set".into()));
     }
 
-    let listening: Vec<String> = tcp.iter().filter_map(|l| l.local_addr().ok()).map(|a| a.to_string()).collect();
+    let mut listening: Vec<String> = tcp.iter().filter_map(|l| l.local_addr().ok()).map(|a| a.to_string()).collect();
+    listening.extend(tls_listeners.iter().filter_map(|l| l.local_addr().ok()).map(|a| format!("{a} (TLS)")));
     let posture = config.describe_posture();
     let hz = config.hz.max(1);
     let engine = Arc::new(Engine::new(config));
@@ -68,6 +89,8 @@ pub async fn run(config: Config, config_file: Option<String>) -> Result<(), Serv
         facts.executable = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default();
         facts.config_file = config_file.unwrap_or_default();
     }
+    // The snapshot, if there is one (preflight checked its mode); a bad file stops the start.
+    redoubt_commands::persistence::load_at_start(&engine).map_err(ServerError)?;
 
     tracing::info!(
         "listening on {}; {}",
@@ -87,6 +110,12 @@ pub async fn run(config: Config, config_file: Option<String>) -> Result<(), Serv
     if let Some(listener) = unix {
         tasks.spawn(accept_unix(listener, engine.clone()));
     }
+    if let Some(tls) = &tls {
+        for listener in tls_listeners {
+            tasks.spawn(accept_tls(listener, engine.clone(), tls.clone()));
+        }
+        tasks.spawn(tls.watcher(engine.clone()));
+    }
     tasks.spawn(cron(engine.clone(), hz));
 
     let signals = wait_for_signal();
@@ -103,6 +132,9 @@ pub async fn run(config: Config, config_file: Option<String>) -> Result<(), Serv
     }
     if let Some(path) = &engine.config().unixsocket {
         let _ = std::fs::remove_file(path);
+    }
+    if let Err(e) = redoubt_commands::persistence::save_on_shutdown(&engine) {
+        tracing::error!("{e}");
     }
     tracing::info!("Redoubt is now ready to exit, bye bye...");
     Ok(())
@@ -156,6 +188,43 @@ async fn accept_tcp(listener: TcpListener, engine: Arc<Engine>) {
     }
 }
 
+/// The TLS port's accept loop. Nothing is written before the handshake completes (no
+/// plaintext on a TLS port, not even an error): a connection over maxclients is told so over
+/// TLS, after its handshake. The handshake runs on the connection's own task.
+///
+/// GATE INTEGRATION: the allowlist and per-source checks of `accept_tcp` belong here too,
+/// before the handshake (they need only `peer`); the client's certificate CN is on
+/// `session.tls_client_cn` for `tls-auth-clients-user CN` (see `Tls::cn_as_user`).
+async fn accept_tls(listener: TcpListener, engine: Arc<Engine>, tls: Arc<crate::tls::Tls>) {
+    let laddr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!("accept failed: {e}");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        tls.refresh_on_accept(&engine);
+        let (engine, tls, laddr) = (engine.clone(), tls.clone(), laddr.clone());
+        tokio::spawn(async move {
+            let Some(accepted) = tls.handshake(stream, peer).await else { return };
+            let mut stream = accepted.stream;
+            if !admit(&engine) {
+                let _ = stream.write_all(MAX_CLIENTS_REPLY).await;
+                let _ = stream.shutdown().await;
+                return;
+            }
+            let handle = engine.clients.register(peer.to_string(), laddr, Transport::Tcp, unix_ms());
+            let mut session = Session::new(handle);
+            session.tls_client_cn = accepted.client_cn;
+            serve(stream, engine, session).await;
+        });
+    }
+}
+
 async fn accept_unix(listener: UnixListener, engine: Arc<Engine>) {
     let path = listener
         .local_addr()
@@ -191,6 +260,7 @@ async fn cron(engine: Arc<Engine>, hz: u32) {
     loop {
         tick.tick().await;
         engine.cron();
+        redoubt_commands::persistence::cron(&engine);
         let timeout_s = engine.config().timeout;
         if timeout_s > 0 {
             let now = unix_ms();

@@ -374,6 +374,29 @@ impl Db {
         Some(entry.lfu_decayed(now_ms, self.lfu))
     }
 
+    /// Seconds since entry `i` of the main table was last accessed, and its decayed LFU
+    /// counter: what eviction ranks keys by (expired or not).
+    pub(crate) fn access_at(&self, i: usize, now_ms: i64) -> Option<(u64, u8)> {
+        let (_, entry) = self.main.get_index(i)?;
+        Some((u64::from(clock_secs(now_ms).saturating_sub(entry.access)), entry.lfu_decayed(now_ms, self.lfu)))
+    }
+
+    /// Sets the access clock of `key` to `idle_secs` seconds before `now_ms` and/or its LFU
+    /// counter to `freq`, without counting an access (RESTORE's IDLETIME and FREQ, and a
+    /// snapshot's IDLE and FREQ records). False if there is no such key.
+    pub fn set_access(&mut self, key: &[u8], idle_secs: Option<u64>, freq: Option<u8>, now_ms: i64) -> bool {
+        let Some((_, entry)) = self.main.find(key).and_then(|i| self.main.get_index_mut(i)) else {
+            return false;
+        };
+        if let Some(idle) = idle_secs {
+            entry.access = clock_secs(now_ms).saturating_sub(u32::try_from(idle).unwrap_or(u32::MAX));
+        }
+        if let Some(f) = freq {
+            entry.lfu = f;
+        }
+        true
+    }
+
     /// Estimated bytes `key` costs (MEMORY USAGE): its slot and bucket share, heap key and
     /// value, and its volatile entry if any. `None` if absent or expired.
     pub fn key_mem_usage(&self, key: &[u8], now_ms: i64) -> Option<usize> {
@@ -452,7 +475,8 @@ impl Db {
     }
 
     /// Deletes every key and frees the tables (FLUSHDB). Statistics are kept. To free a large
-    /// database off the critical path, `std::mem::take` it and drop it elsewhere instead.
+    /// database off the critical path, move its keys out with [`Db::take_contents`] and drop
+    /// them elsewhere instead (not `std::mem::take`, which would lose the tracked keys).
     pub fn clear(&mut self) {
         self.touch_tracked_present(None);
         self.main.clear();
@@ -466,6 +490,18 @@ impl Db {
     /// owned by values. O(1), maintained incrementally.
     pub fn used_bytes(&self) -> usize {
         self.main.mem_bytes() + self.volatile.mem_bytes() + self.values_heap
+    }
+
+    /// Moves every key out into a new database (to be dropped off the critical path), leaving
+    /// this one empty with its settings, statistics and tracked keys; tracked keys that
+    /// existed are recorded as touched, as [`Db::clear`] does.
+    pub fn take_contents(&mut self) -> Db {
+        self.touch_tracked_present(None);
+        let mut empty = Db::new();
+        empty.lfu = self.lfu;
+        empty.expired_keys = self.expired_keys;
+        std::mem::swap(&mut empty.tracking, &mut self.tracking);
+        std::mem::replace(self, empty)
     }
 
     /// Records `key` as touched if some client watches or blocks on it: the hot path pays one

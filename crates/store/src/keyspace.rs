@@ -25,12 +25,21 @@ pub struct Keyspace {
     next_expire_db: usize,
     /// Registrations of tracked keys, over all databases.
     tracked: usize,
+    /// Eviction pool and counters (see [`crate::evict`]).
+    pub(crate) evict: crate::evict::EvictState,
 }
 
 impl Keyspace {
     /// `databases` empty databases (at least one).
     pub fn new(databases: usize) -> Keyspace {
-        Keyspace { dbs: (0..databases.max(1)).map(|_| Db::new()).collect(), hits: 0, misses: 0, next_expire_db: 0, tracked: 0 }
+        Keyspace {
+            dbs: (0..databases.max(1)).map(|_| Db::new()).collect(),
+            hits: 0,
+            misses: 0,
+            next_expire_db: 0,
+            tracked: 0,
+            evict: Default::default(),
+        }
     }
 
     /// Database `index`.
@@ -198,6 +207,7 @@ impl Keyspace {
     pub fn reset_stats(&mut self) {
         self.hits = 0;
         self.misses = 0;
+        self.evict.evicted = 0;
         for db in &mut self.dbs {
             db.expired_keys = 0;
         }
@@ -265,6 +275,13 @@ mod tracking_tests {
         assert_eq!(touched(&mut ks), vec![(0, "b".into())]);
         ks.db(0).clear();
         assert!(touched(&mut ks).is_empty());
+        // Moving the keys out keeps the tracking in place.
+        ks.db(0).set(b"a", Value::from_bytes(b"1"), false, 0);
+        let old = ks.db(0).take_contents();
+        assert_eq!(old.len(), 1);
+        assert_eq!(touched(&mut ks), vec![(0, "a".into())]);
+        ks.db(0).set(b"a", Value::from_bytes(b"2"), false, 0);
+        assert_eq!(touched(&mut ks), vec![(0, "a".into())]);
     }
 
     #[test]

@@ -18,6 +18,7 @@
 #![warn(missing_docs)]
 
 mod db;
+pub mod evict;
 pub mod dict;
 pub mod hash;
 pub mod list;

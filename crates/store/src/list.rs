@@ -2,9 +2,13 @@
 //!
 //! Stored like Redis's quicklist: elements are packed back to back in nodes of about
 //! [`NODE_BYTES`] (Redis's default `list-max-listpack-size -2`, 8 KiB), each element
-//! with two bytes of overhead when short (see `node.rs` for the encoding). A list that fits
-//! in one node is that one buffer and nothing else; a longer one is a deque of nodes. An
-//! element larger than a node gets a node of its own (Redis's "plain" node).
+//! with two bytes of overhead when short, and an element that is a canonical decimal
+//! integer stored in binary as listpacks do (see `node.rs` for the encoding); reads hand out
+//! an [`Elem`]: borrowed bytes, or such an integer. A list that fits in one node is that one
+//! buffer and nothing else; a longer one is a deque of nodes. An element larger than a node
+//! gets a node of its own (Redis's "plain" node). The node size is fixed: the
+//! `list-max-listpack-size` and `list-compress-depth` settings are not consulted (nodes are
+//! never compressed).
 //!
 //! Positional access (LINDEX, LSET, LINSERT, LRANGE's start) walks the node counts from the
 //! nearer end of the list, then scans one node from its nearer end: no per-element
@@ -20,7 +24,9 @@ mod node;
 mod tests;
 
 use crate::mem::alloc_size;
-use node::{entry_size, read_back, read_fwd, Node};
+use node::{read_back, read_fwd, Enc, Node};
+
+pub use node::Elem;
 use std::collections::VecDeque;
 
 /// The size a node may grow to before the next element starts a new one.
@@ -128,7 +134,7 @@ impl PartialEq for ListValue {
 
 impl std::fmt::Debug for ListValue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_list().entries(self.iter().map(String::from_utf8_lossy)).finish()
+        f.debug_list().entries(self.iter().map(|e| e.with_bytes(|b| String::from_utf8_lossy(b).into_owned()))).finish()
     }
 }
 
@@ -137,6 +143,16 @@ impl<'a> FromIterator<&'a [u8]> for ListValue {
         let mut list = ListValue::new();
         for e in iter {
             list.push_back(e);
+        }
+        list
+    }
+}
+
+impl<'a> FromIterator<Elem<'a>> for ListValue {
+    fn from_iter<I: IntoIterator<Item = Elem<'a>>>(iter: I) -> Self {
+        let mut list = ListValue::new();
+        for e in iter {
+            e.with_bytes(|b| list.push_back(b));
         }
         list
     }
@@ -186,14 +202,14 @@ impl ListValue {
     // -----------------------------------------------------------------------------------
 
     /// The element at `index` (0 is the head).
-    pub fn get(&self, index: usize) -> Option<&[u8]> {
+    pub fn get(&self, index: usize) -> Option<Elem<'_>> {
         let (ni, k) = self.locate(index)?;
         let node = self.nodes.get(ni);
         Some(node.at(node.offset_of(k)).0)
     }
 
     /// The first element.
-    pub fn front(&self) -> Option<&[u8]> {
+    pub fn front(&self) -> Option<Elem<'_>> {
         if self.len == 0 {
             return None;
         }
@@ -201,13 +217,12 @@ impl ListValue {
     }
 
     /// The last element.
-    pub fn back(&self) -> Option<&[u8]> {
+    pub fn back(&self) -> Option<Elem<'_>> {
         if self.len == 0 {
             return None;
         }
         let node = self.nodes.get(self.nodes.count() - 1);
-        let (_, r) = read_back(&node.buf, node.bytes());
-        Some(&node.buf[r])
+        Some(read_back(&node.buf, node.bytes()).1)
     }
 
     /// All elements, head to tail (reversible with `.rev()`).
@@ -245,7 +260,21 @@ impl ListValue {
 
     /// The position of the first element equal to `elem`, from the head.
     pub fn position(&self, elem: &[u8]) -> Option<usize> {
-        self.iter().position(|e| e == elem)
+        let key = Enc::of(elem).key();
+        let mut base = 0;
+        for ni in 0..self.nodes.count() {
+            let node = self.nodes.get(ni);
+            let mut off = 0;
+            for k in 0..node.len() {
+                let (hit, next) = node.matches_at(off, &key);
+                if hit {
+                    return Some(base + k);
+                }
+                off = next;
+            }
+            base += node.len();
+        }
+        None
     }
 
     /// The node holding position `index`, and the position within it.
@@ -332,34 +361,36 @@ impl ListValue {
 
     /// Adds `elem` at the tail.
     pub fn push_back(&mut self, elem: &[u8]) {
+        let enc = Enc::of(elem);
         let n = self.nodes.count();
-        if n > 0 && self.fits(n - 1, entry_size(elem.len())) {
-            self.edit(n - 1, |node| node.insert_at(node.bytes(), elem));
+        if n > 0 && self.fits(n - 1, enc.size()) {
+            self.edit(n - 1, |node| node.insert_at(node.bytes(), &enc));
         } else {
             if n > 0 {
                 self.edit(n - 1, Node::seal);
             }
-            self.insert_node(n, Node::with(elem));
+            self.insert_node(n, Node::with(&enc));
         }
         self.len += 1;
     }
 
     /// Adds `elem` at the head.
     pub fn push_front(&mut self, elem: &[u8]) {
+        let enc = Enc::of(elem);
         let n = self.nodes.count();
-        if n > 0 && self.fits(0, entry_size(elem.len())) {
-            self.edit(0, |node| node.insert_at(0, elem));
+        if n > 0 && self.fits(0, enc.size()) {
+            self.edit(0, |node| node.insert_at(0, &enc));
         } else {
             if n > 0 {
                 self.edit(0, Node::seal);
             }
-            self.insert_node(0, Node::with(elem));
+            self.insert_node(0, Node::with(&enc));
         }
         self.len += 1;
     }
 
     /// Removes the head element and hands it to `f` (no copy is made); `None` if empty.
-    pub fn pop_front_with<R>(&mut self, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+    pub fn pop_front_with<R>(&mut self, f: impl FnOnce(Elem<'_>) -> R) -> Option<R> {
         if self.len == 0 {
             return None;
         }
@@ -374,15 +405,15 @@ impl ListValue {
     }
 
     /// Removes the tail element and hands it to `f` (no copy is made); `None` if empty.
-    pub fn pop_back_with<R>(&mut self, f: impl FnOnce(&[u8]) -> R) -> Option<R> {
+    pub fn pop_back_with<R>(&mut self, f: impl FnOnce(Elem<'_>) -> R) -> Option<R> {
         if self.len == 0 {
             return None;
         }
         let last = self.nodes.count() - 1;
         let r = self.edit(last, |node| {
             let end = node.bytes();
-            let (start, range) = read_back(&node.buf, end);
-            let r = f(&node.buf[range]);
+            let (start, elem) = read_back(&node.buf, end);
+            let r = f(elem);
             node.remove(start..end, 1);
             r
         });
@@ -392,12 +423,12 @@ impl ListValue {
 
     /// Removes and returns the head element.
     pub fn pop_front(&mut self) -> Option<Vec<u8>> {
-        self.pop_front_with(<[u8]>::to_vec)
+        self.pop_front_with(|e| e.to_vec())
     }
 
     /// Removes and returns the tail element.
     pub fn pop_back(&mut self) -> Option<Vec<u8>> {
-        self.pop_back_with(<[u8]>::to_vec)
+        self.pop_back_with(|e| e.to_vec())
     }
 
     /// Accounts for `n` elements removed from node `i`, dropping the node if now empty.
@@ -413,12 +444,13 @@ impl ListValue {
         let Some((ni, k)) = self.locate(index) else {
             return false;
         };
+        let enc = Enc::of(elem);
         let node = self.nodes.get(ni);
         let off = node.offset_of(k);
-        let (_, next) = node.at(off);
-        let grown = node.bytes() - (next - off) + entry_size(elem.len());
+        let next = node.skip(off, 1);
+        let grown = node.bytes() - (next - off) + enc.size();
         if node.count == 1 || grown <= NODE_BYTES {
-            self.edit(ni, |n| n.replace(off..next, elem));
+            self.edit(ni, |n| n.replace(off..next, &enc));
         } else {
             // Too big for its node: take the old one out and insert, which splits the node.
             self.edit(ni, |n| n.remove(off..next, 1));
@@ -445,21 +477,22 @@ impl ListValue {
         let Some((ni, k)) = self.locate(index) else {
             return false;
         };
-        let sz = entry_size(elem.len());
+        let enc = Enc::of(elem);
+        let sz = enc.size();
         if k == 0 {
             // Between two nodes: join the end of the previous one, or the start of this one,
             // or sit in a node of its own between them.
             if self.fits(ni - 1, sz) {
-                self.edit(ni - 1, |n| n.insert_at(n.bytes(), elem));
+                self.edit(ni - 1, |n| n.insert_at(n.bytes(), &enc));
             } else if self.fits(ni, sz) {
-                self.edit(ni, |n| n.insert_at(0, elem));
+                self.edit(ni, |n| n.insert_at(0, &enc));
             } else {
-                self.insert_node(ni, Node::with(elem));
+                self.insert_node(ni, Node::with(&enc));
             }
         } else if self.fits(ni, sz) {
             self.edit(ni, |n| {
                 let off = n.offset_of(k);
-                n.insert_at(off, elem);
+                n.insert_at(off, &enc);
             });
         } else {
             // A full node: split it where the element goes.
@@ -468,13 +501,13 @@ impl ListValue {
                 n.split_off(off, k)
             });
             if self.fits(ni, sz) {
-                self.edit(ni, |n| n.insert_at(n.bytes(), elem));
+                self.edit(ni, |n| n.insert_at(n.bytes(), &enc));
                 self.insert_node(ni + 1, right);
             } else if right.bytes() + sz <= NODE_BYTES {
-                right.insert_at(0, elem);
+                right.insert_at(0, &enc);
                 self.insert_node(ni + 1, right);
             } else {
-                self.insert_node(ni + 1, Node::with(elem));
+                self.insert_node(ni + 1, Node::with(&enc));
                 self.insert_node(ni + 2, right);
             }
         }
@@ -543,19 +576,20 @@ impl ListValue {
     /// `limit` with `from_back`; `limit` 0 removes them all. Returns how many went (LREM).
     pub fn remove_matching(&mut self, elem: &[u8], limit: usize, from_back: bool) -> usize {
         let want = if limit == 0 { usize::MAX } else { limit };
+        let key = Enc::of(elem).key();
         let mut removed = 0;
         if from_back {
             let mut ni = self.nodes.count();
             while ni > 0 && removed < want {
                 ni -= 1;
-                let r = self.edit(ni, |n| n.remove_matching(elem, want - removed, true));
+                let r = self.edit(ni, |n| n.remove_matching(&key, want - removed, true));
                 removed += r;
                 self.after_removal(ni, r);
             }
         } else {
             let mut ni = 0;
             while ni < self.nodes.count() && removed < want {
-                let r = self.edit(ni, |n| n.remove_matching(elem, want - removed, false));
+                let r = self.edit(ni, |n| n.remove_matching(&key, want - removed, false));
                 removed += r;
                 self.len -= r;
                 if self.nodes.get(ni).count == 0 {
@@ -583,9 +617,9 @@ pub struct Iter<'a> {
 }
 
 impl<'a> Iterator for Iter<'a> {
-    type Item = &'a [u8];
+    type Item = Elem<'a>;
 
-    fn next(&mut self) -> Option<&'a [u8]> {
+    fn next(&mut self) -> Option<Elem<'a>> {
         if self.remaining == 0 {
             return None;
         }
@@ -595,10 +629,10 @@ impl<'a> Iterator for Iter<'a> {
             self.foff = 0;
             node = self.nodes.get(self.fi);
         }
-        let (r, next) = read_fwd(&node.buf, self.foff);
+        let (elem, next) = read_fwd(&node.buf, self.foff);
         self.foff = next;
         self.remaining -= 1;
-        Some(&node.buf[r])
+        Some(elem)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -607,7 +641,7 @@ impl<'a> Iterator for Iter<'a> {
 }
 
 impl<'a> DoubleEndedIterator for Iter<'a> {
-    fn next_back(&mut self) -> Option<&'a [u8]> {
+    fn next_back(&mut self) -> Option<Elem<'a>> {
         if self.remaining == 0 {
             return None;
         }
@@ -616,10 +650,10 @@ impl<'a> DoubleEndedIterator for Iter<'a> {
             self.boff = self.nodes.get(self.bi).bytes();
         }
         let node = self.nodes.get(self.bi);
-        let (start, r) = read_back(&node.buf, self.boff);
+        let (start, elem) = read_back(&node.buf, self.boff);
         self.boff = start;
         self.remaining -= 1;
-        Some(&node.buf[r])
+        Some(elem)
     }
 }
 

@@ -1,6 +1,7 @@
-//! What HSCAN and SSCAN (and later ZSCAN) share with SCAN: the cursor, the option parsing
-//! and the bucket loop of Redis's `scanGenericCommand`, for a collection rather than the
-//! keyspace.
+//! What HSCAN, SSCAN and ZSCAN share with SCAN: the cursor, the option parsing and the
+//! bucket loop of Redis's `scanGenericCommand`, for a collection rather than the keyspace.
+//! (Redis counts a hash's or sorted set's field and value as two items: such callers pass
+//! twice the COUNT as the target and count two per entry.)
 
 use crate::context::{is_opt, parse_i64, CmdError};
 use crate::keys::parse_cursor;

@@ -163,10 +163,7 @@ pub(crate) fn merge_into(hll: &[u8], regs: &mut [u8; REGISTERS]) -> Result<(), I
 /// Whether `v` is a valid HLL header: `HYLL`, a known encoding, and for a dense one the
 /// exact length (Redis's `isHLLObjectOrReply`).
 pub(crate) fn check_header(v: &[u8]) -> bool {
-    v.len() >= HDR
-        && &v[..4] == b"HYLL"
-        && v[4] <= SPARSE
-        && (v[4] != DENSE || v.len() == DENSE_SIZE)
+    v.len() >= HDR && &v[..4] == b"HYLL" && v[4] <= SPARSE && (v[4] != DENSE || v.len() == DENSE_SIZE)
 }
 
 /// A new, empty HLL: sparse, all registers zero (XZERO:16384).
@@ -427,7 +424,11 @@ mod tests {
         assert_eq!(dense.len(), DENSE_SIZE);
         for i in 0..2000u32 {
             let (idx, c) = pat_len(format!("element:{i}").as_bytes());
-            let a = sparse_set(&mut sparse, idx, c, 3000).unwrap();
+            let a = if sparse[4] == DENSE {
+                dense_set(&mut sparse[HDR..], idx, c)
+            } else {
+                sparse_set(&mut sparse, idx, c, 3000).unwrap()
+            };
             let b = dense_set(&mut dense[HDR..], idx, c);
             assert_eq!(a, b);
         }

@@ -10,6 +10,7 @@ const SECTIONS: &[(&str, bool)] = &[
     ("server", true),
     ("clients", true),
     ("memory", true),
+    ("persistence", true),
     ("stats", true),
     ("replication", true),
     ("cpu", true),
@@ -131,18 +132,20 @@ fn section(ctx: &mut Ctx<'_>, name: &str, t: &mut String) {
                 config.get("maxmemory-policy").first().map(|(_, v)| v.clone()).unwrap_or_else(|| "noeviction".into()),
             );
         }
+        "persistence" => crate::persistence::info(engine, t),
         "stats" => {
             let s = &engine.stats;
             let ks = ctx.keyspace.stats();
             let _ = write!(
                 t,
-                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\ntotal_error_replies:{}\r\nprotocol_errors:{}\r\nhttp_probes_refused:{}\r\n",
+                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nevicted_clients:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\ntotal_error_replies:{}\r\nprotocol_errors:{}\r\nhttp_probes_refused:{}\r\n",
                 s.connections.load(Ordering::Relaxed),
                 s.commands.load(Ordering::Relaxed),
                 s.net_input_bytes.load(Ordering::Relaxed),
                 s.net_output_bytes.load(Ordering::Relaxed),
                 s.rejected_connections.load(Ordering::Relaxed),
                 ks.expired_keys,
+                ctx.keyspace.evicted_keys(),
                 ks.keyspace_hits,
                 ks.keyspace_misses,
                 engine.command_stats.total_errors(),

@@ -1,4 +1,4 @@
-//! Server commands: INFO, TIME, CONFIG, FLUSHDB/FLUSHALL, SWAPDB, SHUTDOWN, LASTSAVE,
+//! Server commands: INFO, TIME, CONFIG, FLUSHDB/FLUSHALL, SWAPDB, SHUTDOWN,
 //! FUNCTION (truthfully empty: Redoubt has no scripting, THREATS.md T12) and COMMAND.
 
 mod info;
@@ -35,13 +35,6 @@ pub(crate) fn time(ctx: &mut Ctx<'_>) -> CmdResult {
     Ok(())
 }
 
-/// LASTSAVE: the server's start time until persistence lands (Redis initialises it so).
-pub(crate) fn lastsave(ctx: &mut Ctx<'_>) -> CmdResult {
-    let started_ms = ctx.now_ms - ctx.engine.started.elapsed().as_millis() as i64;
-    ctx.out.int(started_ms / 1000);
-    Ok(())
-}
-
 fn flush_mode(ctx: &Ctx<'_>) -> CmdResult {
     match ctx.args.len() {
         1 => Ok(()),
@@ -53,7 +46,9 @@ fn flush_mode(ctx: &Ctx<'_>) -> CmdResult {
 /// FLUSHDB [ASYNC|SYNC]
 pub(crate) fn flushdb(ctx: &mut Ctx<'_>) -> CmdResult {
     flush_mode(ctx)?;
+    let removed = ctx.db().len() as u64;
     ctx.db().clear();
+    ctx.engine.stats.dirty.fetch_add(removed, std::sync::atomic::Ordering::Relaxed);
     ctx.out.ok();
     Ok(())
 }
@@ -61,7 +56,9 @@ pub(crate) fn flushdb(ctx: &mut Ctx<'_>) -> CmdResult {
 /// FLUSHALL [ASYNC|SYNC]
 pub(crate) fn flushall(ctx: &mut Ctx<'_>) -> CmdResult {
     flush_mode(ctx)?;
+    let removed = ctx.keyspace.total_keys() as u64;
     ctx.keyspace.flush_all();
+    crate::persistence::flushed_all(ctx, removed);
     ctx.out.ok();
     Ok(())
 }
@@ -95,6 +92,14 @@ pub(crate) fn shutdown(ctx: &mut Ctx<'_>) -> CmdResult {
         }
         return Err(CmdError::raw("ERR No shutdown in progress."));
     }
+    let save = if ctx.args[1..].iter().any(|a| is_opt(a, "NOSAVE")) {
+        crate::persistence::ShutdownSave::NoSave
+    } else if ctx.args[1..].iter().any(|a| is_opt(a, "SAVE")) {
+        crate::persistence::ShutdownSave::Save
+    } else {
+        crate::persistence::ShutdownSave::Default
+    };
+    ctx.engine.persistence.set_shutdown_mode(save);
     ctx.engine.request_shutdown();
     ctx.session.close_after_reply = true;
     Ok(())
@@ -198,5 +203,30 @@ pub(crate) fn function_help(ctx: &mut Ctx<'_>) -> CmdResult {
             "    Accepted for compatibility; there are no functions to delete.",
         ],
     );
+    Ok(())
+}
+
+/// MEMORY USAGE key [SAMPLES count]: the key's estimated footprint in bytes, or nil.
+pub(crate) fn memory_usage(ctx: &mut Ctx<'_>) -> CmdResult {
+    match ctx.args.len() {
+        3 => {}
+        5 if is_opt(&ctx.args[3], "SAMPLES") => {
+            // Our accounting is exact per value, so sampling has nothing to estimate.
+            ctx.int_arg(4)?;
+        }
+        _ => return Err(CmdError::syntax()),
+    }
+    let now = ctx.now_ms;
+    let key = ctx.args[2].clone();
+    match ctx.db().key_mem_usage(&key, now) {
+        Some(bytes) => ctx.out.int(bytes as i64),
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+/// MEMORY HELP
+pub(crate) fn memory_help(ctx: &mut Ctx<'_>) -> CmdResult {
+    help_reply(ctx, "MEMORY", &["USAGE <key> [SAMPLES <count>]", "    Return memory in bytes used by <key> and its value."]);
     Ok(())
 }

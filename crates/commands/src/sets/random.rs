@@ -1,12 +1,13 @@
 //! SPOP and SRANDMEMBER: random members, with and without a count.
 //!
 //! Nothing is allocated by the count a client sends: repeated draws (a negative
-//! SRANDMEMBER count) are streamed to the reply, and distinct draws allocate by the set's
-//! size at most (Redis's strategies, minus the ones its slower random sampling needed).
+//! SRANDMEMBER count) are streamed to the reply (refused past proto-max-bulk-len), and
+//! distinct draws allocate by the set's size at most (Redis's strategies, minus the ones its slower random sampling needed).
 
 use super::{read_set, reply_member, write_set};
 use crate::context::{CmdError, CmdResult, Ctx};
-use crate::strings::{mark_dirty, Lookup};
+use crate::hashes::SIZE_CHECK_EVERY;
+use crate::strings::{mark_dirty, proto_max_bulk_len, Lookup};
 use redoubt_store::{SetValue, Value};
 use std::collections::HashSet;
 
@@ -26,16 +27,23 @@ pub(crate) fn spop(ctx: &mut Ctx<'_>) -> CmdResult {
 fn spop_one(ctx: &mut Ctx<'_>) -> CmdResult {
     let lk = Lookup::of(ctx);
     let out = &mut *ctx.out;
-    let popped = write_set(ctx.keyspace, lk, &ctx.args[1], false, |s| match s.random_index() {
-        Some(i) => {
-            if let Some(m) = s.get_index(i) {
-                reply_member(out, m);
+    let popped = write_set(
+        ctx.keyspace,
+        lk,
+        &ctx.args[1],
+        false,
+        |_| true,
+        |s| match s.random_index() {
+            Some(i) => {
+                if let Some(m) = s.get_index(i) {
+                    reply_member(out, m);
+                }
+                s.remove_index(i);
+                true
             }
-            s.remove_index(i);
-            true
-        }
-        None => false,
-    })?;
+            None => false,
+        },
+    )?;
     match popped {
         Some(true) => mark_dirty(ctx, 1),
         _ => ctx.out.null(),
@@ -61,23 +69,30 @@ fn spop_count(ctx: &mut Ctx<'_>) -> CmdResult {
     let out = &mut *ctx.out;
     let n = count.min(size);
     out.set(n);
-    write_set(ctx.keyspace, lk, key, false, |s| {
-        if n == size {
-            // The whole set goes: reply with it and let the key be deleted.
-            for m in s.iter() {
-                reply_member(out, m);
+    write_set(
+        ctx.keyspace,
+        lk,
+        key,
+        false,
+        |_| true,
+        |s| {
+            if n == size {
+                // The whole set goes: reply with it and let the key be deleted.
+                for m in s.iter() {
+                    reply_member(out, m);
+                }
+                *s = SetValue::new();
+                return;
             }
-            *s = SetValue::new();
-            return;
-        }
-        for _ in 0..n {
-            let Some(i) = s.random_index() else { break };
-            if let Some(m) = s.get_index(i) {
-                reply_member(out, m);
+            for _ in 0..n {
+                let Some(i) = s.random_index() else { break };
+                if let Some(m) = s.get_index(i) {
+                    reply_member(out, m);
+                }
+                s.remove_index(i);
             }
-            s.remove_index(i);
-        }
-    })?;
+        },
+    )?;
     mark_dirty(ctx, n as u64);
     Ok(())
 }
@@ -100,6 +115,7 @@ pub(crate) fn srandmember(ctx: &mut Ctx<'_>) -> CmdResult {
 
 fn srandmember_count(ctx: &mut Ctx<'_>) -> CmdResult {
     let count = ctx.int_arg(2)?;
+    let reply_cap = usize::try_from(proto_max_bulk_len(ctx)).unwrap_or(usize::MAX);
     if count == i64::MIN {
         return Err(CmdError::err(format!("value is out of range, value must between {} and {}", -i64::MAX, i64::MAX)));
     }
@@ -114,12 +130,18 @@ fn srandmember_count(ctx: &mut Ctx<'_>) -> CmdResult {
         return Ok(());
     }
     let size = s.len();
-    // Repeats allowed: n independent draws, streamed.
+    // Repeats allowed: n independent draws, streamed (nothing is allocated by the count);
+    // a reply that would outgrow proto-max-bulk-len is taken back and refused.
     if count < 0 || n == 1 {
+        let start = out.len();
         out.array(n);
-        for _ in 0..n {
+        for i in 0..n {
             if let Some(m) = s.random_member() {
                 reply_member(out, m);
+            }
+            if i % SIZE_CHECK_EVERY == SIZE_CHECK_EVERY - 1 && out.len() - start > reply_cap {
+                out.truncate(start);
+                return Err(CmdError::err("reply exceeds proto-max-bulk-len"));
             }
         }
         return Ok(());

@@ -1,8 +1,8 @@
 //! Table entries of the lists family: Redis 7.0.15's metadata for each command (arity,
 //! flags, ACL categories, key specs, docs), bound to our handlers.
 
-use crate::spec::*;
 use crate::lists;
+use crate::spec::*;
 
 /// The lists commands.
 pub(crate) static LISTS: &[CommandSpec] = &[

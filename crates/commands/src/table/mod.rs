@@ -15,6 +15,8 @@ mod server;
 mod strings;
 mod zsets;
 mod hll;
+mod persistence;
+mod sort;
 
 use crate::spec::CommandSpec;
 use std::collections::HashMap;
@@ -22,7 +24,7 @@ use std::sync::OnceLock;
 
 /// Every family's entries.
 static FAMILIES: &[&[CommandSpec]] =
-    &[strings::STRINGS, bits::BITS, keys::KEYS, lists::LISTS, hashes::HASHES, sets::SETS, server::SERVER, connection::CONNECTION, transactions::TRANSACTIONS, blocking::BLOCKING, pubsub::PUBSUB, zsets::ZSETS, hll::HLL];
+    &[strings::STRINGS, bits::BITS, keys::KEYS, lists::LISTS, hashes::HASHES, sets::SETS, server::SERVER, connection::CONNECTION, transactions::TRANSACTIONS, blocking::BLOCKING, pubsub::PUBSUB, zsets::ZSETS, hll::HLL, sort::SORT, persistence::PERSISTENCE];
 
 /// Longest command name we look up without allocating; longer names are unknown anyway.
 const MAX_NAME: usize = 32;

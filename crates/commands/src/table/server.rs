@@ -97,14 +97,19 @@ pub(crate) static SERVER: &[CommandSpec] = &[
         doc: CommandDoc { summary: "Get array of Redis command details", since: "2.8.13", group: "server", complexity: "O(N) where N is the total number of Redis commands" },
     },
     CommandSpec {
-        name: "lastsave",
-        arity: 1,
-        flags: CmdFlags::LOADING.union(CmdFlags::STALE).union(CmdFlags::FAST),
-        acl: AclCats::ADMIN.union(AclCats::DANGEROUS),
+        name: "memory",
+        arity: -2,
+        flags: CmdFlags::NONE,
+        acl: AclCats::NONE,
         key_specs: &[],
-        handler: Some(server::lastsave),
-        subcommands: &[],
-        doc: CommandDoc { summary: "Get the UNIX time stamp of the last successful save to disk", since: "1.0.0", group: "server", complexity: "O(1)" },
+        handler: None,
+        subcommands: MEMORY_SUBCOMMANDS,
+        doc: CommandDoc {
+            summary: "A container for memory diagnostics commands",
+            since: "4.0.0",
+            group: "server",
+            complexity: "Depends on subcommand.",
+        },
     },
 ];
 
@@ -321,6 +326,43 @@ static COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
         doc: CommandDoc {
             summary: "Show helpful text about the different subcommands",
             since: "5.0.0",
+            group: "server",
+            complexity: "O(1)",
+        },
+    },
+];
+
+static MEMORY_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "usage",
+        arity: -3,
+        flags: CmdFlags::READONLY,
+        acl: AclCats::NONE,
+        key_specs: &[KeySpec {
+            flags: KeyFlags::RO,
+            begin: BeginSearch::Index(2),
+            find: FindKeys::Range { last: 0, step: 1, limit: 0 },
+        }],
+        handler: Some(server::memory_usage),
+        subcommands: &[],
+        doc: CommandDoc {
+            summary: "Estimate the memory usage of a key",
+            since: "4.0.0",
+            group: "server",
+            complexity: "O(N) where N is the number of samples.",
+        },
+    },
+    CommandSpec {
+        name: "help",
+        arity: 2,
+        flags: CmdFlags::LOADING.union(CmdFlags::STALE),
+        acl: AclCats::NONE,
+        key_specs: &[],
+        handler: Some(server::memory_help),
+        subcommands: &[],
+        doc: CommandDoc {
+            summary: "Show helpful text about the different subcommands",
+            since: "4.0.0",
             group: "server",
             complexity: "O(1)",
         },

@@ -1,8 +1,8 @@
 //! Table entries of the sort family: Redis 7.0.15's metadata for each command (arity,
 //! flags, ACL categories, key specs, docs), bound to our handlers.
 
-use crate::spec::*;
 use crate::sort;
+use crate::spec::*;
 
 /// The sort commands.
 pub(crate) static SORT: &[CommandSpec] = &[

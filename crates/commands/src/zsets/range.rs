@@ -7,10 +7,10 @@
 //! plus the walk over what it returns or removes.
 
 use super::parse::{lex_range, score_range};
-use super::{int_of, read_zset, reply_scored, store_entries, write_zset};
+use super::{int_of, limits, read_zset, reply_scored, store_entries, write_zset};
 use crate::context::{is_opt, parse_i64, CmdError, CmdResult, Ctx};
 use crate::strings::{mark_dirty, Lookup};
-use redoubt_store::zset::{LexRange, ScoreRange};
+use redoubt_store::zset::{LexRange, ScoreRange, ZSetLimits};
 use redoubt_store::ZSetValue;
 
 /// How a range is given.
@@ -81,6 +81,23 @@ fn select(z: &ZSetValue, spec: &Spec, rev: bool, offset: i64, limit: i64) -> (us
     }
 }
 
+/// Redis builds a ZRANGESTORE result as a listpack (unless a rank range is known to be
+/// longer than the limit) and converts it once it outgrows the limits: the scores added
+/// while it is a listpack are stored as a listpack stores them, `-0` as `0`.
+fn listpack_phase(entries: &mut [(Vec<u8>, f64)], rank_len: Option<usize>, limits: ZSetLimits) {
+    if rank_len.is_some_and(|n| n > limits.max_entries) {
+        return;
+    }
+    for (i, (m, s)) in entries.iter_mut().enumerate() {
+        if i >= limits.max_entries || m.len() > limits.max_value {
+            return;
+        }
+        if *s == 0.0 {
+            *s = 0.0;
+        }
+    }
+}
+
 /// Redis's `zrangeGenericCommand`: the key is `args[first]`, min and max follow; the
 /// result goes to the client, or is stored at `args[1]` when `store`. `by` and `rev` are
 /// fixed by the legacy commands, `Auto`/`None` for ZRANGE and ZRANGESTORE.
@@ -116,9 +133,7 @@ fn zrange_generic(ctx: &mut Ctx<'_>, first: usize, store: bool, mut by: By, rev:
         by = By::Rank;
     }
     if limit != -1 && by == By::Rank {
-        return Err(CmdError::err(
-            "syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX",
-        ));
+        return Err(CmdError::err("syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"));
     }
     if withscores && by == By::Lex {
         return Err(CmdError::err("syntax error, WITHSCORES not supported in combination with BYLEX"));
@@ -130,18 +145,17 @@ fn zrange_generic(ctx: &mut Ctx<'_>, first: usize, store: bool, mut by: By, rev:
     let spec = match by {
         By::Score => Spec::Score(score_range(min, max)?),
         By::Lex => Spec::Lex(lex_range(min, max)?),
-        _ => Spec::Rank(
-            parse_i64(min).ok_or(CmdError::not_integer())?,
-            parse_i64(max).ok_or(CmdError::not_integer())?,
-        ),
+        _ => Spec::Rank(parse_i64(min).ok_or(CmdError::not_integer())?, parse_i64(max).ok_or(CmdError::not_integer())?),
     };
     let lk = Lookup::of(ctx);
     let z = read_zset(lk, ctx.keyspace, &args[first])?;
     if store {
-        let entries: Vec<(Vec<u8>, f64)> = z.map_or_else(Vec::new, |z| {
+        let mut entries: Vec<(Vec<u8>, f64)> = z.map_or_else(Vec::new, |z| {
             let (a, b) = select(z, &spec, rev, offset, limit);
             z.range(a, b, rev).map(|(m, s)| (m.to_vec(), s)).collect()
         });
+        let rank_len = matches!(spec, Spec::Rank(..)).then_some(entries.len());
+        listpack_phase(&mut entries, rank_len, limits(ctx));
         let n = store_entries(ctx, &args[1], entries);
         ctx.out.int(int_of(n));
         return Ok(());

@@ -99,7 +99,14 @@ fn input<'k>(ks: &'k mut Keyspace, lk: Lookup, key: &[u8]) -> Input<'k> {
 }
 
 /// The result of the operation: (member, score) pairs, unordered.
-fn compute(ks: &mut Keyspace, lk: Lookup, args: &[bytes::Bytes], src: &[Source], op: Op, agg: Aggregate) -> Vec<(Vec<u8>, f64)> {
+fn compute(
+    ks: &mut Keyspace,
+    lk: Lookup,
+    args: &[bytes::Bytes],
+    src: &[Source],
+    op: Op,
+    agg: Aggregate,
+) -> Vec<(Vec<u8>, f64)> {
     let Some(first) = src.first() else {
         return Vec::new();
     };
@@ -173,17 +180,14 @@ fn generic(ctx: &mut Ctx<'_>, numkeys_idx: usize, store: bool, op: Op, card_only
     let args = ctx.args;
     let setnum = parse_i64(&args[numkeys_idx]).ok_or(CmdError::not_integer())?;
     if setnum < 1 {
-        return Err(CmdError::err(format!(
-            "at least 1 input key is needed for '{}' command",
-            ctx.command_name()
-        )));
+        return Err(CmdError::err(format!("at least 1 input key is needed for '{}' command", ctx.command_name())));
     }
     let first = numkeys_idx + 1;
     let setnum = usize::try_from(setnum).ok().filter(|&n| n <= args.len() - first).ok_or(CmdError::syntax())?;
     let lk = Lookup::of(ctx);
     let mut src = Vec::with_capacity(setnum);
-    for arg in first..first + setnum {
-        let len = match lk.read(ctx.keyspace, &args[arg]) {
+    for (arg, key) in args.iter().enumerate().skip(first).take(setnum) {
+        let len = match lk.read(ctx.keyspace, key) {
             None => 0,
             Some(Value::ZSet(z)) => z.len(),
             Some(Value::Set(s)) => s.len(),

@@ -452,6 +452,11 @@ impl SkipList {
 
     /// Removes ranks `start..end`; returns how many were removed.
     pub(crate) fn remove_range(&mut self, start: usize, end: usize) -> usize {
+        if start == 0 && end >= self.len() {
+            let n = self.len();
+            *self = SkipList::new();
+            return n;
+        }
         let members: Vec<Vec<u8>> = self.range(start, end, false).map(|(m, _)| m.to_vec()).collect();
         for m in &members {
             self.remove(m);

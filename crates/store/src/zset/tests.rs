@@ -104,20 +104,28 @@ fn converts_at_the_limits() {
     let mut z = ZSetValue::new();
     z.set_score(b"123456", 1.0, limits);
     assert_eq!(z.encoding_name(), "skiplist");
-    assert_eq!(ZSetValue::for_first_member(1, ZSetLimits { max_entries: 0, max_value: 64 }).encoding_name(), "skiplist");
+    assert_eq!(
+        ZSetValue::for_first_member(1, ZSetLimits { max_entries: 0, max_value: 64 }).encoding_name(),
+        "skiplist"
+    );
 }
 
 #[test]
 fn ranges() {
     for limits in [ZSetLimits::default(), ZSetLimits { max_entries: 0, max_value: 0 }] {
         let mut z = ZSetValue::new();
-        for (s, m) in [(f64::NEG_INFINITY, "a"), (1.0, "b"), (2.0, "c"), (3.0, "d"), (4.0, "e"), (5.0, "f"), (f64::INFINITY, "g")] {
+        for (s, m) in
+            [(f64::NEG_INFINITY, "a"), (1.0, "b"), (2.0, "c"), (3.0, "d"), (4.0, "e"), (5.0, "f"), (f64::INFINITY, "g")]
+        {
             z.set_score(m.as_bytes(), s, limits);
         }
         let r = |min, min_exclusive, max, max_exclusive| ScoreRange { min, min_exclusive, max, max_exclusive };
         assert_eq!(z.score_range_ranks(&r(0.0, false, 3.0, false)), (1, 4));
         assert_eq!(z.score_range_ranks(&r(0.0, true, 3.0, true)), (1, 3));
-        assert_eq!(z.score_range_ranks(&r(4.0, false, 2.0, false)).1 - z.score_range_ranks(&r(4.0, false, 2.0, false)).0, 0);
+        assert_eq!(
+            z.score_range_ranks(&r(4.0, false, 2.0, false)).1 - z.score_range_ranks(&r(4.0, false, 2.0, false)).0,
+            0
+        );
         assert_eq!(z.score_range_ranks(&r(f64::NEG_INFINITY, false, f64::INFINITY, false)), (0, 7));
         let lex = |min, max| LexRange { min, max };
         assert_eq!(z.lex_range_ranks(&lex(LexBound::Min, LexBound::Max), false), (0, 7));
@@ -126,7 +134,8 @@ fn ranges() {
         for m in ["alpha", "bar", "cool", "down", "elephant", "foo", "great", "hill", "omega"] {
             l.set_score(m.as_bytes(), 0.0, limits);
         }
-        let (a, b) = l.lex_range_ranks(&lex(LexBound::Inclusive(b"bar".to_vec()), LexBound::Exclusive(b"foo".to_vec())), true);
+        let (a, b) =
+            l.lex_range_ranks(&lex(LexBound::Inclusive(b"bar".to_vec()), LexBound::Exclusive(b"foo".to_vec())), true);
         assert_eq!(b - a, 4);
         let got: Vec<&[u8]> = l.range(a, b, true).map(|(m, _)| m).collect();
         assert_eq!(got, vec![&b"elephant"[..], b"down", b"cool", b"bar"]);
@@ -142,7 +151,10 @@ fn from_entries_dedups_and_picks_encoding() {
     assert_eq!(z.len(), 2);
     assert_eq!(z.get_by_rank(0), Some((&b"x"[..], 0.5)));
     assert_eq!(z.encoding_name(), "listpack");
-    let z = ZSetValue::from_entries(vec![(b"x".to_vec(), 3.0), (b"y".to_vec(), 1.0)], ZSetLimits { max_entries: 1, max_value: 64 });
+    let z = ZSetValue::from_entries(
+        vec![(b"x".to_vec(), 3.0), (b"y".to_vec(), 1.0)],
+        ZSetLimits { max_entries: 1, max_value: 64 },
+    );
     assert_eq!(z.encoding_name(), "skiplist");
     assert_eq!(z.rank(b"x"), Some(1));
 }
