@@ -15,8 +15,10 @@
 #      against $BASELINE, and "N passed, M failed".
 #
 # Environment:
-#   SERVER_BIN     server the suite starts [${CARGO_TARGET_DIR:-target}/debug/redoubt, built
-#                  first with cargo build --bin redoubt unless BUILD=0];
+#   SERVER_BIN     server the suite starts [redoubt-as-redis.sh running
+#                  ${CARGO_TARGET_DIR:-target}/debug/redoubt, built first with cargo build
+#                  --bin redoubt unless BUILD=0; the script gives the default user everything,
+#                  as Redis's, when a test declares no users itself];
 #                  SERVER_BIN=/usr/bin/redis-server gives the baseline
 #   SERVER_ARGS    extra arguments the wrapper appends after the suite's own, split with shell
 #                  quoting, never expanded                                        [none]
@@ -99,6 +101,10 @@ if [ -z "${SERVER_BIN:-}" ]; then
     if [ "${BUILD:-1}" = 1 ]; then
         (cd "$root" && cargo build --bin redoubt) || die "cargo build --bin redoubt failed (BUILD=0 uses $SERVER_BIN as it is)"
     fi
+    # Redoubt runs as the suite's server through redoubt-as-redis.sh: it gives the default user
+    # everything (Redis's default) when the test declares no users (see that script).
+    export REDOUBT_BIN=$SERVER_BIN
+    SERVER_BIN=$here/redoubt-as-redis.sh
 fi
 bin=$(resolve_cmd "$SERVER_BIN") || die "$SERVER_BIN not found or not executable"
 args=()
@@ -194,16 +200,33 @@ for u in "${units[@]}"; do
     done
     secs=$(($(date +%s) - f0))
     sed 's/\x1b\[[0-9;]*m//g' "$log.raw" >"$log" && rm -f "$log.raw"
-    # keep what the servers said (the suite empties tests/tmp at its next start)
-    mkdir -p "$log_dir/$safe.servers"
-    for f in "$suite"/tests/tmp/redis.conf.* "$suite"/tests/tmp/server*.*/std{out,err}; do
-        [ -f "$f" ] || continue
-        case $f in
-            */redis.conf.*) cp "$f" "$log_dir/$safe.servers/" ;;
-            *) cp "$f" "$log_dir/$safe.servers/$(basename "$(dirname "$f")").$(basename "$f")" ;;
-        esac
-    done
-    rm -rf "$suite"/tests/tmp/redis.conf.* "$suite"/tests/tmp/server.*   # what the suite's cleanup removes
+    # Keep what the servers said (the suite empties tests/tmp at its next start). Every
+    # server's directory is tests/tmp/<name>.<client pid>.<n>, its config redis.conf.<pid>.<n>.
+    cpid=$(sed -n 's/^\[ready\]: \([0-9]*\)$/\1/p' "$log" | head -n 1)
+    nostart=""; nservers=0; nfailed=0
+    if [ -n "$cpid" ]; then
+        mkdir -p "$log_dir/$safe.servers"
+        cp "$suite"/tests/tmp/redis.conf."$cpid".* "$log_dir/$safe.servers/" 2>/dev/null
+        # in start order (the <n> suffix), so that "first" below is the first to fail
+        while IFS= read -r d; do
+            [ -f "$d/stdout" ] || continue
+            n=$(basename "$d")
+            cp "$d/stdout" "$log_dir/$safe.servers/$n.stdout"
+            [ -f "$d/stderr" ] && cp "$d/stderr" "$log_dir/$safe.servers/$n.stderr"
+            nservers=$((nservers + 1))
+            if ! grep -q "Ready to accept" "$d/stdout"; then
+                # a server that never got ready: its last words (stderr, else stdout)
+                nfailed=$((nfailed + 1))
+                if [ -z "$nostart" ]; then
+                    nostart=$(sed 's/\x1b\[[0-9;]*m//g' "$d/stderr" 2>/dev/null | grep -v '^[[:space:]]*$' | tail -n 1)
+                    [ -n "$nostart" ] || nostart=$(grep -v '^###\|^[[:space:]]*$' "$d/stdout" | tail -n 1)
+                    nostart="$n: ${nostart:-no output}"
+                fi
+            fi
+        done < <(for d in "$suite"/tests/tmp/*."$cpid".*; do [ -d "$d" ] && printf '%s\t%s\n' "${d##*.}" "$d"; done |
+                 sort -n | cut -f2-)
+        rm -rf "$suite"/tests/tmp/redis.conf."$cpid".* "$suite"/tests/tmp/*."$cpid".*
+    fi
 
     ok=$(count ok "$log"); err=$(count err "$log"); exc=$(count exception "$log")
     skip=$(count skip "$log"); ign=$(count ignore "$log")
@@ -223,6 +246,9 @@ for u in "${units[@]}"; do
         p=$(first_problem "$log")
         [ -n "$p" ] || p="$status: $(grep -v '^\[ok\]' "$log" | tail -n 1 | cut -c1-300)"
         printf '%s\t%s\n' "$u" "$p" >>"$problems"
+    fi
+    if [ "$nfailed" -gt 0 ]; then
+        printf '%s\t%s\n' "$u" "$nfailed of $nservers servers never got ready; first: $(cut -c1-300 <<<"$nostart")" >>"$problems"
     fi
 done
 total=$(($(date +%s) - t0))

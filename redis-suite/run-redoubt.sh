@@ -4,8 +4,13 @@
 # Runs Redis 7.0.15's own Tcl test suite against Redoubt and compares with real Redis.
 #   1. setup.sh extracts the 7.0.15 test tree from a bare clone of redis/redis into
 #      redis-suite/redis (skipped when that tree is there and REDIS_GIT_DIR is absent);
-#   2. starts Redoubt on a free 127.0.0.1 port: $REDOUBT_BIN $REDOUBT_ARGS --port P --bind 127.0.0.1
-#      (restarted, on a new port, if it dies during a unit file);
+#   2. starts Redoubt on a free 127.0.0.1 port:
+#        $REDOUBT_BIN suite.conf $REDOUBT_ARGS --port P --bind 127.0.0.1
+#      (restarted, on a new port, if it dies during a unit file), where suite.conf (mode 0600,
+#      written here) gives the suite's default user everything, as Redis's default user has:
+#        user default on nopass ~* &* +@all
+#      (Redoubt's own default user lacks the admin surface, and refuses `--user` on the command
+#      line, where every local user could read it);
 #   3. run-suite.sh for each unit file (default: the list below), one at a time;
 #   4. prints per file: ok/err counts, status, the baseline's ok count and % of it.
 #
@@ -13,9 +18,7 @@
 #   REDIS_GIT_DIR  bare clone of redis/redis [/work/.mirror/redis+redis/repo]
 #   REDOUBT_BIN    server binary [target/debug/redoubt, built with cargo build --bin redoubt];
 #                  REDOUBT_BIN=redis-server checks the wrapper against real Redis
-#   REDOUBT_ARGS   extra server arguments, split with shell quoting, never expanded; the suite
-#                  needs the default user to have everything, e.g.
-#                  REDOUBT_ARGS='--user default on nopass "~*" "&*" "+@all"'     [none]
+#   REDOUBT_ARGS   extra server arguments, split with shell quoting, never expanded  [none]
 #   LOG_DIR        where the logs go [redis-suite/logs/redoubt-<timestamp>]
 #   BASELINE       [redis-suite/baseline-7.0.15.tsv]
 #   FILE_TIMEOUT, TEST_TIMEOUT, TAGS, EXTRA_ARGS, BASEPORT: passed on to run-suite.sh
@@ -65,6 +68,10 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+# The suite's default user may run everything (Redis's default); a config file, 0600, since
+# it holds a user line.
+(umask 077 && printf 'user default on nopass ~* &* +@all\n' >"$work/suite.conf")
+args=("$work/suite.conf" "${args[@]}")
 
 pid=""
 port=""

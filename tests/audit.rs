@@ -283,7 +283,8 @@ fn requirepass_still_reaches_the_admin_surface() {
 /// A default Redoubt (no config, loopback) reports nothing above low.
 #[test]
 fn default_redoubt_reports_nothing_above_low() {
-    let server = common::Server::start(&[]);
+    // The true defaults (Server::start would give the default user everything).
+    let server = common::Server::start_with_config("", &[]);
     let r = audit(&[&format!("127.0.0.1:{}", server.port)], None);
     let text = redoubt_audit::output::table(&r, Some(Severity::Low));
     println!("{text}");

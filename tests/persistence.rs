@@ -71,10 +71,17 @@ fn wait_ready(port: u16, child: &mut Child) {
 }
 
 impl Proc {
-    /// Redoubt with its working directory (and so `./redoubt-data`) in `dir`.
+    /// Redoubt with its working directory (and so `./redoubt-data`) in `dir`, and a config
+    /// file there that gives the `default` user everything (SAVE, FLUSHALL, CONFIG and
+    /// SHUTDOWN are the admin surface otherwise).
     fn redoubt(dir: &Path, extra: &[&str]) -> Proc {
+        use std::os::unix::fs::PermissionsExt;
         let port = free_port();
+        let conf = dir.join("redoubt-test.conf");
+        std::fs::write(&conf, "user default on nopass ~* &* +@all\n").unwrap();
+        std::fs::set_permissions(&conf, std::fs::Permissions::from_mode(0o600)).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_redoubt"))
+            .arg(&conf)
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
             .args(extra)
             .current_dir(dir)
@@ -110,7 +117,8 @@ impl Proc {
 }
 
 fn have(tool: &str) -> bool {
-    let found = Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().is_ok_and(|o| o.status.success());
+    let found =
+        Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().is_ok_and(|o| o.status.success());
     if !found {
         eprintln!("SKIPPED: {tool} is not installed");
     }
@@ -400,6 +408,31 @@ fn flushall_is_persisted_at_once() {
     assert!(state(&mut c).is_empty(), "flushed keys came back after a restart");
 }
 
+#[test]
+fn failed_save_refuses_writes_until_a_save_succeeds() {
+    let dir = Scratch::new("misconf");
+    let s = Proc::redoubt(&dir.0, &["--save", "3600 1"]);
+    let mut c = s.conn();
+    let _: () = q(&mut c, &[b"SET", b"k", b"v"]);
+    // Take the data directory away (running as root, permissions would not stop the write).
+    std::fs::remove_dir_all(dir.data()).unwrap();
+    let e = redis::cmd("SAVE").query::<()>(&mut c).unwrap_err().to_string();
+    assert!(e.contains("Failed to save the snapshot"), "{e}");
+    let _: String = q(&mut c, &[b"BGSAVE"]);
+    wait_bgsave(&mut c);
+    assert_eq!(info_field(&mut c, "rdb_last_bgsave_status"), "err");
+    let e = redis::cmd("SET").arg("k").arg("w").query::<()>(&mut c).unwrap_err();
+    assert!(e.to_string().contains("MISCONF") || e.code() == Some("MISCONF"), "{e}");
+    let v: String = q(&mut c, &[b"GET", b"k"]);
+    assert_eq!(v, "v", "reads still work");
+    std::fs::create_dir(dir.data()).unwrap();
+    std::fs::set_permissions(dir.data(), std::fs::Permissions::from_mode(0o700)).unwrap();
+    let _: String = q(&mut c, &[b"BGSAVE"]);
+    wait_bgsave(&mut c);
+    assert_eq!(info_field(&mut c, "rdb_last_bgsave_status"), "ok");
+    let _: () = q(&mut c, &[b"SET", b"k", b"w"]);
+}
+
 /// Starts Redoubt expecting it to refuse; returns what it printed.
 fn refused_start(dir: &Path) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_redoubt"))
@@ -563,6 +596,32 @@ fn dump_and_restore() {
     let crc = crc64(&forged);
     forged.extend_from_slice(&crc.to_le_bytes());
     assert!(err(&mut c, &[b"RESTORE", b"fresh", b"0", &forged]).contains("Bad data format"));
+    // LZF bombs: a string announcing 1 GiB from 4 bytes, and one whose 6 MB of back
+    // references would really expand to 554 MB (past proto-max-bulk-len): both refused
+    // before anything is allocated.
+    let sealed = |body: Vec<u8>| {
+        let mut p = body;
+        p.extend_from_slice(&[0x0A, 0x00]);
+        let crc = crc64(&p);
+        p.extend_from_slice(&crc.to_le_bytes());
+        p
+    };
+    let mut small = vec![0x00, 0xC3, 0x04, 0x80];
+    small.extend_from_slice(&(1u32 << 30).to_be_bytes());
+    small.extend_from_slice(&[0x00, b'a', 0xE0, 0xFF]);
+    assert!(err(&mut c, &[b"RESTORE", b"bomb", b"0", &sealed(small)]).contains("Bad data format"));
+    let refs = 2_100_000usize;
+    let clen = 2 + 3 * refs;
+    let ulen = 1 + 264 * refs;
+    let mut big = vec![0x00, 0xC3, 0x80];
+    big.extend_from_slice(&(clen as u32).to_be_bytes());
+    big.push(0x80);
+    big.extend_from_slice(&(ulen as u32).to_be_bytes());
+    big.extend_from_slice(&[0x00, b'a']);
+    for _ in 0..refs {
+        big.extend_from_slice(&[0xE0, 0xFF, 0x00]);
+    }
+    assert!(err(&mut c, &[b"RESTORE", b"bomb", b"0", &sealed(big)]).contains("Bad data format"));
     // REPLACE, TTL, ABSTTL, IDLETIME.
     let _: () = q(&mut c, &[b"RESTORE", b"s:embstr", b"5000", &payload, b"REPLACE", b"IDLETIME", b"1000"]);
     let ttl: i64 = q(&mut c, &[b"PTTL", b"s:embstr"]);

@@ -1,6 +1,12 @@
 //! Test harness: starts the real `redoubt` binary on a free loopback port and hands out
 //! `redis` crate connections to it. The server is stopped by its process id when the
 //! handle drops.
+//!
+//! [`Server::start`] gives the `default` user every command (`user default on nopass ~* &*
+//! +@all`, Redis's own default), through a config file since `--user` is refused on the
+//! command line: the data-type suites run FLUSHALL, CONFIG SET and friends as Redis's tests
+//! do. [`Server::start_with_config`] starts from any config text instead; the threat tests
+//! (tests/threats.rs) use it to run Redoubt's true defaults.
 
 #![allow(dead_code)]
 
@@ -9,6 +15,9 @@ use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// The config line that gives the `default` user everything, as Redis's default user has.
+pub const FULL_DEFAULT_USER: &str = "user default on nopass ~* &* +@all\n";
 
 /// A running server process.
 pub struct Server {
@@ -25,12 +34,34 @@ pub fn free_port() -> u16 {
 }
 
 impl Server {
-    /// Starts `redoubt` on 127.0.0.1 with extra arguments, and waits until it answers PING.
+    /// Starts `redoubt` on 127.0.0.1 with extra arguments and a `default` user that may run
+    /// everything ([`FULL_DEFAULT_USER`]), and waits until it answers PING.
     pub fn start(extra: &[&str]) -> Server {
+        Server::start_with_config(FULL_DEFAULT_USER, extra)
+    }
+
+    /// Starts `redoubt` on 127.0.0.1 (unless `extra` has its own `--bind`) with `config` as
+    /// its config file (written 0600 in the server's scratch directory; may be empty) and
+    /// extra arguments, and waits until it accepts connections. `{dir}` in `config` is
+    /// replaced by that directory.
+    pub fn start_with_config(config: &str, extra: &[&str]) -> Server {
+        use std::os::unix::fs::OpenOptionsExt;
         let port = free_port();
         let dir = std::env::temp_dir().join(format!("redoubt-test-{}-{}", std::process::id(), port));
         std::fs::create_dir_all(&dir).unwrap();
-        let mut args: Vec<String> = vec!["--port".into(), port.to_string(), "--bind".into(), "127.0.0.1".into()];
+        let conf = dir.join("redoubt-test.conf");
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&conf)
+            .and_then(|mut f| f.write_all(config.replace("{dir}", &dir.display().to_string()).as_bytes()))
+            .unwrap();
+        let mut args: Vec<String> = vec![conf.display().to_string(), "--port".into(), port.to_string()];
+        if !extra.contains(&"--bind") {
+            args.extend(["--bind".into(), "127.0.0.1".into()]);
+        }
         args.extend(extra.iter().map(|s| s.to_string()));
         let child = Command::new(env!("CARGO_BIN_EXE_redoubt"))
             .args(&args)
@@ -45,6 +76,7 @@ impl Server {
         server
     }
 
+    /// Waits until the server answers PING (or NOAUTH, when it needs a password).
     fn wait_ready(&self) {
         let deadline = Instant::now() + Duration::from_secs(20);
         while Instant::now() < deadline {
@@ -52,7 +84,9 @@ impl Server {
                 s.set_read_timeout(Some(Duration::from_secs(2))).ok();
                 if s.write_all(b"PING\r\n").is_ok() {
                     let mut line = String::new();
-                    if BufReader::new(&mut s).read_line(&mut line).is_ok() && line.starts_with("+PONG") {
+                    if BufReader::new(&mut s).read_line(&mut line).is_ok()
+                        && (line.starts_with("+PONG") || line.starts_with("-NOAUTH"))
+                    {
                         return;
                     }
                 }
@@ -60,6 +94,14 @@ impl Server {
             std::thread::sleep(Duration::from_millis(50));
         }
         panic!("redoubt did not answer PING on port {}", self.port);
+    }
+
+    /// The audit log lines written so far (each a JSON object), when the config set
+    /// `audit-log {dir}/audit.log`.
+    pub fn audit_lines(&self) -> Vec<String> {
+        std::fs::read_to_string(self.dir.join("audit.log"))
+            .map(|t| t.lines().map(str::to_string).collect())
+            .unwrap_or_default()
     }
 
     /// The `redis://` URL of the server.

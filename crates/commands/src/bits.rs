@@ -8,6 +8,7 @@
 mod field;
 
 use crate::context::{is_opt, parse_i64, CmdError, CmdResult, Ctx};
+use crate::pubsub::notify::{keyspace_event, GENERIC, STRING};
 use crate::strings::{grow_zeroed, mark_dirty, proto_max_bulk_len, zeroed, Lookup};
 use redoubt_store::{Keyspace, StrValue, Value};
 
@@ -85,6 +86,7 @@ pub(crate) fn setbit(ctx: &mut Ctx<'_>) -> CmdResult {
     })?;
     if changed {
         mark_dirty(ctx, 1);
+        keyspace_event(ctx, STRING, "setbit", &ctx.args[1]);
     }
     ctx.out.int(i64::from(old));
     Ok(())
@@ -360,8 +362,10 @@ pub(crate) fn bitop(ctx: &mut Ctx<'_>) -> CmdResult {
         }
         db.set(&args[2], Value::Str(StrValue::from_vec(res)), false, lk.now);
         mark_dirty(ctx, 1);
+        keyspace_event(ctx, STRING, "set", &args[2]);
     } else if db.remove(&args[2], lk.now).is_some() {
         mark_dirty(ctx, 1);
+        keyspace_event(ctx, GENERIC, "del", &args[2]);
     }
     ctx.out.int(maxlen as i64);
     Ok(())

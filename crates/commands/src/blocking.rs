@@ -19,6 +19,7 @@ use crate::clients::ClientHandle;
 use crate::context::{is_opt, parse_f64, parse_i64, CmdError, CmdResult, Ctx};
 use crate::engine::Engine;
 use crate::lists::{self, End};
+use crate::pubsub::notify::{keyspace_event, GENERIC, ZSET};
 use crate::session::Session;
 use bytes::Bytes;
 use redoubt_resp::{Protocol, ReplyBuffer};
@@ -352,6 +353,10 @@ fn zpop(ctx: &mut Ctx<'_>, key: &[u8], max: bool, count: Option<usize>) -> Resul
     };
     if empty {
         db.remove(key, now);
+    }
+    keyspace_event(ctx, ZSET, if max { "zpopmax" } else { "zpopmin" }, key);
+    if empty {
+        keyspace_event(ctx, GENERIC, "del", key);
     }
     Ok(true)
 }

@@ -37,6 +37,10 @@ pub(crate) fn reset(ctx: &mut Ctx<'_>) -> CmdResult {
     ctx.session.no_evict = false;
     ctx.session.no_touch = false;
     set_protocol(ctx, Protocol::Resp2);
+    // RESET logs out too, as in Redis: back to `default` (gate.rs).
+    if let Some(gate) = ctx.engine.gate().cloned() {
+        gate.reset_identity(ctx.session);
+    }
     ctx.out.simple("RESET");
     Ok(())
 }
@@ -92,6 +96,9 @@ pub(crate) fn hello(ctx: &mut Ctx<'_>) -> CmdResult {
     if let Some((user, pass)) = credentials {
         check_password(ctx, &user, &pass)?;
     }
+    if ctx.engine.auth_required(ctx.session) {
+        return Err(CmdError::raw(crate::gate::NOAUTH_HELLO));
+    }
     if let Some(name) = name {
         validate_name(&name)?;
         *ctx.session.handle.name.lock().unwrap_or_else(|e| e.into_inner()) = (!name.is_empty()).then_some(name);
@@ -120,9 +127,14 @@ pub(crate) fn hello(ctx: &mut Ctx<'_>) -> CmdResult {
     Ok(())
 }
 
-/// Checks credentials against `requirepass` (the default user's password). Users, ACL and
-/// throttling arrive with the gate; until then this is Redis's requirepass behaviour.
+/// Checks HELLO's AUTH credentials. With the gate installed (the server), the door runs a
+/// client's HELLO AUTH on its own task and hands the engine the HELLO without AUTH; one that
+/// reaches the engine (queued in MULTI) is checked by the gate at once. Without a gate (unit
+/// tests), Redis's requirepass behaviour.
 fn check_password(ctx: &mut Ctx<'_>, user: &[u8], pass: &[u8]) -> CmdResult {
+    if let Some(gate) = ctx.engine.gate().cloned() {
+        return gate.auth_now(ctx.session, &ctx.args[0], Some(user), pass);
+    }
     let ok = user == b"default"
         && match &ctx.engine.config().requirepass {
             None => true,

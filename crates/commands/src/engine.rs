@@ -94,6 +94,8 @@ pub struct Engine {
     maxmemory: AtomicU64,
     /// `notify-keyspace-events` as class bits, cached likewise.
     notify_flags: AtomicU32,
+    /// The gate (users, permissions, audit), installed by the server (`crate::gate`).
+    pub(crate) gate: std::sync::OnceLock<std::sync::Arc<dyn crate::gate::AccessControl>>,
 }
 
 /// Write access to the configuration; refreshes the engine's cached settings when dropped.
@@ -173,6 +175,7 @@ impl Engine {
             pubsub,
             maxmemory: AtomicU64::new(0),
             notify_flags: AtomicU32::new(0),
+            gate: std::sync::OnceLock::new(),
         };
         engine.cache_settings(&engine.config());
         engine
@@ -193,8 +196,7 @@ impl Engine {
     /// Refreshes the settings the engine caches for its hot path.
     fn cache_settings(&self, config: &Config) {
         self.maxmemory.store(config.maxmemory, Ordering::Relaxed);
-        let notify = config.value("notify-keyspace-events").unwrap_or_default();
-        self.notify_flags.store(pubsub::notify::parse_flags(&notify), Ordering::Relaxed);
+        self.notify_flags.store(config.notify_keyspace_events(), Ordering::Relaxed);
         if let Some(limits) = config.value("client-output-buffer-limit") {
             self.pubsub.set_limits_from(&limits);
         }
@@ -226,6 +228,7 @@ impl Engine {
         let mut end = BatchEnd::Done;
         for (index, args) in requests.iter().enumerate() {
             let wait = self.execute_one(&mut keyspace, session, args, out, now_ms);
+            pubsub::notify::after_command(self, &mut keyspace, Some((session.id(), &mut *out)), now_ms);
             if keyspace.any_tracked() {
                 self.process_touched(&mut keyspace, now_ms);
             }
@@ -253,11 +256,18 @@ impl Engine {
     ) -> Option<BlockWait> {
         let reply_start = out.len();
         let mut wait = None;
-        let result = match resolve(args) {
+        if self.user_deleted(session) {
+            return None;
+        }
+        // The gate (gate.rs): NOAUTH before authentication, then the user's permissions.
+        let result = match self.check_auth(session, args).and_then(|()| resolve(args)) {
             Ok(spec) => {
-                // Answered before running: refused over maxmemory, queued in MULTI, refused
-                // in the subscribed context. One byte test for a plain session.
-                let refused = self.refuse_on_oom(keyspace, session, spec, args);
+                // Answered before running: refused by the user's permissions, refused over
+                // maxmemory, queued in MULTI, refused in the subscribed context. One byte
+                // test for a plain session.
+                let refused = self
+                    .refuse_unpermitted(session, spec, args)
+                    .or_else(|| self.refuse_on_oom(keyspace, session, spec, args));
                 let answered = match refused.or_else(|| crate::persistence::refuse_write(self, session, spec, args)) {
                     Some(result) => Some(result),
                     None if session.features != 0 => self.intercept(keyspace, session, spec, args, out),
@@ -280,6 +290,7 @@ impl Engine {
                 if session.features & IN_MULTI != 0 {
                     transactions::flag_abort(session);
                 }
+                self.note_unknown(session, args);
                 if let Some(stat) = table::lookup(&args[0]).and_then(|s| self.command_stats.of(s)) {
                     stat.rejected.fetch_add(1, Ordering::Relaxed);
                 }
@@ -339,8 +350,8 @@ impl Engine {
 
     /// Over `maxmemory`, refuses commands that may grow memory, and in MULTI any command but
     /// EXEC, DISCARD, QUIT and RESET (queueing grows memory too); an EXEC whose queue holds a
-    /// command that may grow memory aborts the transaction. With no eviction policy
-    /// implemented yet, every policy behaves as `noeviction`. `None` lets the command run.
+    /// command that may grow memory aborts the transaction, once eviction by
+    /// `maxmemory-policy` could not get under the limit. `None` lets the command run.
     fn refuse_on_oom(
         &self,
         keyspace: &mut Keyspace,
@@ -350,6 +361,9 @@ impl Engine {
     ) -> Option<CmdResult> {
         let maxmemory = self.maxmemory.load(Ordering::Relaxed);
         if maxmemory == 0 {
+            return None;
+        }
+        if crate::memory::enforce_maxmemory(self, keyspace, spec, session).is_ok() {
             return None;
         }
         let in_multi = session.features & IN_MULTI != 0;
@@ -423,7 +437,12 @@ impl Engine {
         out: &mut ReplyBuffer,
         now_ms: i64,
     ) {
-        if let Err(e) = self.dispatch(keyspace, session, spec, args, out, now_ms) {
+        // The rules may have changed since the command was queued: checked again (gate.rs).
+        let result = match self.recheck_queued(session, spec, args) {
+            Ok(()) => self.dispatch(keyspace, session, spec, args, out, now_ms),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
             self.command_stats.record_error(e.message());
             out.error(e.message());
         }
@@ -461,11 +480,18 @@ impl Engine {
         });
     }
 
-    /// Periodic work (Redis's serverCron): active expiry with a bounded sampling budget.
+    /// Periodic work (Redis's serverCron): active expiry with a bounded sampling budget,
+    /// eviction while over maxmemory, and the keyspace events they cause.
     pub fn cron(&self) {
         let now_ms = unix_ms();
         let mut keyspace = self.lock_keyspace();
         keyspace.active_expire_cycle(now_ms, ACTIVE_EXPIRE_BUDGET);
+        // Over maxmemory (CONFIG SET lowered it), evict without waiting for a command, as
+        // Redis's eviction timer does.
+        if self.maxmemory.load(Ordering::Relaxed) != 0 {
+            crate::memory::evict_to_limit(self, &mut keyspace);
+        }
+        pubsub::notify::after_command(self, &mut keyspace, None, now_ms);
         if keyspace.any_tracked() {
             self.process_touched(&mut keyspace, now_ms);
         }

@@ -10,8 +10,9 @@
 pub(crate) mod scan;
 
 use crate::context::{is_opt, parse_i64, CmdError, CmdResult, Ctx};
-use crate::strings::{mark_dirty, proto_max_bulk_len, Lookup};
+use crate::pubsub::notify::{keyspace_event, GENERIC, HASH};
 use crate::strings::longdouble::{self, LongDouble, Parsed};
+use crate::strings::{mark_dirty, proto_max_bulk_len, Lookup};
 use redoubt_resp::{Protocol, ReplyBuffer};
 use redoubt_store::hash::HashLimits;
 use redoubt_store::{HashValue, Keyspace, Value};
@@ -137,6 +138,7 @@ fn hset_generic(ctx: &mut Ctx<'_>) -> Result<usize, CmdError> {
         |h| Ok(args[2..].chunks_exact(2).filter(|pair| h.insert(&pair[0], &pair[1], limits)).count()),
     )?;
     mark_dirty(ctx, ((args.len() - 2) / 2) as u64);
+    keyspace_event(ctx, HASH, "hset", &args[1]);
     Ok(created.unwrap_or(0))
 }
 
@@ -150,6 +152,7 @@ pub(crate) fn hsetnx(ctx: &mut Ctx<'_>) -> CmdResult {
             .unwrap_or(false);
     if set {
         mark_dirty(ctx, 1);
+        keyspace_event(ctx, HASH, "hset", &args[1]);
     }
     ctx.out.int(i64::from(set));
     Ok(())
@@ -256,6 +259,7 @@ pub(crate) fn hdel(ctx: &mut Ctx<'_>) -> CmdResult {
     let args = ctx.args;
     let fields = &args[2..];
     let any = |h: &HashValue| Ok(fields.iter().any(|f| h.contains(f)));
+    let mut emptied = false;
     let deleted = write_hash(ctx, &args[1], false, any, |h| {
         let mut deleted = 0usize;
         for field in &args[2..] {
@@ -266,10 +270,17 @@ pub(crate) fn hdel(ctx: &mut Ctx<'_>) -> CmdResult {
                 }
             }
         }
+        emptied = h.is_empty();
         Ok(deleted)
     })?
     .unwrap_or(0);
     mark_dirty(ctx, deleted as u64);
+    if deleted > 0 {
+        keyspace_event(ctx, HASH, "hdel", &args[1]);
+        if emptied {
+            keyspace_event(ctx, GENERIC, "del", &args[1]);
+        }
+    }
     ctx.out.int(i64::try_from(deleted).unwrap_or(i64::MAX));
     Ok(())
 }
@@ -304,6 +315,7 @@ pub(crate) fn hincrby(ctx: &mut Ctx<'_>) -> CmdResult {
     )?
     .unwrap_or(0);
     mark_dirty(ctx, 1);
+    keyspace_event(ctx, HASH, "hincrby", &args[1]);
     ctx.out.int(new);
     Ok(())
 }
@@ -343,6 +355,7 @@ pub(crate) fn hincrbyfloat(ctx: &mut Ctx<'_>) -> CmdResult {
     )?
     .unwrap_or_default();
     mark_dirty(ctx, 1);
+    keyspace_event(ctx, HASH, "hincrbyfloat", &args[1]);
     ctx.out.bulk(text.as_bytes());
     Ok(())
 }

@@ -9,6 +9,7 @@
 mod sketch;
 
 use crate::context::{CmdError, CmdResult, Ctx};
+use crate::pubsub::notify::{keyspace_event, STRING};
 use crate::strings::{mark_dirty, Lookup};
 use redoubt_store::{StrValue, Value};
 use sketch::{Invalid, DENSE, HDR, REGISTERS};
@@ -87,6 +88,9 @@ pub(crate) fn pfadd(ctx: &mut Ctx<'_>) -> CmdResult {
     }
     drop(guard);
     mark_dirty(ctx, updated as u64);
+    if updated > 0 {
+        keyspace_event(ctx, STRING, "pfadd", &ctx.args[1]);
+    }
     ctx.out.int(i64::from(updated > 0));
     Ok(())
 }
@@ -171,6 +175,8 @@ pub(crate) fn pfmerge(ctx: &mut Ctx<'_>) -> CmdResult {
     sketch::invalidate_cache(v);
     drop(guard);
     mark_dirty(ctx, 1);
+    // Redis reports a merge as a PFADD ("a mass-add of elements").
+    keyspace_event(ctx, STRING, "pfadd", &ctx.args[1]);
     ctx.out.ok();
     Ok(())
 }

@@ -8,6 +8,7 @@
 //! renamed, moved, copied or given a new deadline.
 
 use crate::context::{is_opt, parse_i64, CmdError, CmdResult, Ctx};
+use crate::pubsub::notify::{keyspace_event, keyspace_event_in, GENERIC};
 use crate::strings::mark_dirty;
 use redoubt_config::MaxmemoryPolicy;
 use redoubt_store::{glob_match, matches_everything, Value};
@@ -51,6 +52,7 @@ fn delete_keys(ctx: &mut Ctx<'_>) -> CmdResult {
     for key in &ctx.args[1..] {
         if ctx.keyspace.db(ctx.session.db).remove(key, now).is_some() {
             deleted += 1;
+            keyspace_event(ctx, GENERIC, "del", key);
         }
     }
     mark_dirty(ctx, deleted);
@@ -308,8 +310,10 @@ fn expire_generic(ctx: &mut Ctx<'_>, relative: bool, seconds: bool) -> CmdResult
     }
     if when <= now {
         db.remove(key, now);
+        keyspace_event(ctx, GENERIC, "del", key);
     } else {
         db.set_deadline(key, when, now);
+        keyspace_event(ctx, GENERIC, "expire", key);
     }
     mark_dirty(ctx, 1);
     ctx.out.int(1);
@@ -390,6 +394,7 @@ pub(crate) fn persist(ctx: &mut Ctx<'_>) -> CmdResult {
     let removed = ctx.db().persist(key, now);
     if removed {
         mark_dirty(ctx, 1);
+        keyspace_event(ctx, GENERIC, "persist", key);
     }
     ctx.out.int(i64::from(removed));
     Ok(())
@@ -424,11 +429,15 @@ fn rename_generic(ctx: &mut Ctx<'_>, nx: bool) -> CmdResult {
     let Some(value) = db.remove(src, now) else {
         return Err(CmdError::no_such_key());
     };
+    // Redis deletes the old destination and adds the key anew (a "new" event).
+    db.remove(dst, now);
     match deadline {
         Some(d) => db.set_with_deadline(dst, value, d, now),
         None => db.set(dst, value, false, now),
     }
     mark_dirty(ctx, 1);
+    keyspace_event(ctx, GENERIC, "rename_from", src);
+    keyspace_event(ctx, GENERIC, "rename_to", dst);
     if nx {
         ctx.out.int(1);
     } else {
@@ -484,6 +493,8 @@ pub(crate) fn move_(ctx: &mut Ctx<'_>) -> CmdResult {
         None => dst.set(key, value, false, now),
     }
     mark_dirty(ctx, 1);
+    keyspace_event_in(ctx, source, GENERIC, "move_from", key);
+    keyspace_event_in(ctx, target, GENERIC, "move_to", key);
     ctx.out.int(1);
     Ok(())
 }
@@ -529,12 +540,14 @@ pub(crate) fn copy(ctx: &mut Ctx<'_>) -> CmdResult {
         ctx.out.int(0);
         return Ok(());
     }
-    // `set` replaces any old value and drops its deadline.
+    // Redis deletes the old destination and adds the copy anew (a "new" event).
+    dst.remove(newkey, now);
     match deadline {
         Some(d) => dst.set_with_deadline(newkey, value, d, now),
         None => dst.set(newkey, value, false, now),
     }
     mark_dirty(ctx, 1);
+    keyspace_event_in(ctx, target, GENERIC, "copy_to", newkey);
     ctx.out.int(1);
     Ok(())
 }

@@ -11,6 +11,7 @@
 //! [`pop_with_key_reply`], [`move_element`], [`parse_mpop`] and [`End`].
 
 use crate::context::{is_opt, parse_i64, CmdError, CmdResult, Ctx};
+use crate::pubsub::notify::{keyspace_event, GENERIC, LIST};
 use crate::strings::{mark_dirty, Lookup};
 use bytes::Bytes;
 use redoubt_resp::ReplyBuffer;
@@ -30,6 +31,33 @@ pub(crate) enum End {
     Left,
     /// The tail (index -1).
     Right,
+}
+
+impl End {
+    /// The keyspace event of a push at this end.
+    fn push_event(self) -> &'static str {
+        match self {
+            End::Left => "lpush",
+            End::Right => "rpush",
+        }
+    }
+
+    /// The keyspace event of a pop from this end.
+    fn pop_event(self) -> &'static str {
+        match self {
+            End::Left => "lpop",
+            End::Right => "rpop",
+        }
+    }
+}
+
+/// The keyspace events of elements popped from `end` of `key`, and of the key's deletion if
+/// that emptied it (Redis's `listElementsRemoved`).
+fn notify_popped(ctx: &mut Ctx<'_>, key: &[u8], end: End, deleted: bool) {
+    keyspace_event(ctx, LIST, end.pop_event(), key);
+    if deleted {
+        keyspace_event(ctx, GENERIC, "del", key);
+    }
 }
 
 impl End {
@@ -74,6 +102,16 @@ pub(crate) fn read_list<'k>(lk: Lookup, ks: &'k mut Keyspace, key: &[u8]) -> Res
 /// Runs `f` on the list at `key` for writing (Redis's `lookupKeyWrite`: no hit/miss count),
 /// then deletes the key if `f` left the list empty. `Ok(None)` if the key is absent.
 fn with_list<R>(db: &mut Db, key: &[u8], now: i64, f: impl FnOnce(&mut ListValue) -> R) -> Result<Option<R>, CmdError> {
+    Ok(with_list_del(db, key, now, f)?.map(|(r, _)| r))
+}
+
+/// [`with_list`], also telling whether the key was deleted (`f` emptied the list).
+fn with_list_del<R>(
+    db: &mut Db,
+    key: &[u8],
+    now: i64,
+    f: impl FnOnce(&mut ListValue) -> R,
+) -> Result<Option<(R, bool)>, CmdError> {
     let (r, empty) = match db.get_mut(key, now) {
         None => return Ok(None),
         Some(mut v) => match &mut *v {
@@ -87,7 +125,7 @@ fn with_list<R>(db: &mut Db, key: &[u8], now: i64, f: impl FnOnce(&mut ListValue
     if empty {
         db.remove(key, now);
     }
-    Ok(Some(r))
+    Ok(Some((r, empty)))
 }
 
 /// WRONGTYPE if `key` exists and is not a list (a write lookup: it touches the key).
@@ -147,6 +185,7 @@ fn push(ctx: &mut Ctx<'_>, end: End, only_existing: bool) -> CmdResult {
         }
     };
     mark_dirty(ctx, elems.len() as u64);
+    keyspace_event(ctx, LIST, end.push_event(), key);
     ctx.out.int(len_i64(len));
     Ok(())
 }
@@ -194,6 +233,7 @@ pub(crate) fn linsert(ctx: &mut Ctx<'_>) -> CmdResult {
         Some(None) => ctx.out.int(-1),
         Some(Some(len)) => {
             mark_dirty(ctx, 1);
+            keyspace_event(ctx, LIST, "linsert", &args[1]);
             ctx.out.int(len_i64(len));
         }
     }
@@ -215,15 +255,16 @@ pub(crate) fn pop_one_with<R>(
 ) -> Result<Option<R>, CmdError> {
     let out = &mut *ctx.out;
     let db = ctx.keyspace.db(ctx.session.db);
-    let r = with_list(db, key, ctx.now_ms, |l| match end {
+    let r = with_list_del(db, key, ctx.now_ms, |l| match end {
         End::Left => l.pop_front_with(|e| f(out, e)),
         End::Right => l.pop_back_with(|e| f(out, e)),
     })?;
-    let r = r.flatten();
-    if r.is_some() {
-        mark_dirty(ctx, 1);
-    }
-    Ok(r)
+    let Some((Some(r), deleted)) = r else {
+        return Ok(None);
+    };
+    mark_dirty(ctx, 1);
+    notify_popped(ctx, key, end, deleted);
+    Ok(Some(r))
 }
 
 /// Writes up to `count` elements from `end` of `list` as an array (from the tail, the last
@@ -265,7 +306,7 @@ fn pop(ctx: &mut Ctx<'_>, end: End) -> CmdResult {
     let count = positive_arg(count_arg, NOT_POSITIVE)?;
     let out = &mut *ctx.out;
     let db = ctx.keyspace.db(ctx.session.db);
-    let popped = with_list(db, &args[1], ctx.now_ms, |l| {
+    let popped = with_list_del(db, &args[1], ctx.now_ms, |l| {
         if count == 0 {
             out.array(0);
             0
@@ -275,7 +316,11 @@ fn pop(ctx: &mut Ctx<'_>, end: End) -> CmdResult {
     })?;
     match popped {
         None => ctx.out.null_array(),
-        Some(n) => mark_dirty(ctx, n as u64),
+        Some((0, _)) => {}
+        Some((n, deleted)) => {
+            mark_dirty(ctx, n as u64);
+            notify_popped(ctx, &args[1], end, deleted);
+        }
     }
     Ok(())
 }
@@ -340,15 +385,16 @@ pub(crate) fn parse_mpop(args: &[Bytes], numkeys_idx: usize) -> Result<MpopArgs,
 pub(crate) fn pop_with_key_reply(ctx: &mut Ctx<'_>, key: &[u8], end: End, count: usize) -> Result<bool, CmdError> {
     let out = &mut *ctx.out;
     let db = ctx.keyspace.db(ctx.session.db);
-    let popped = with_list(db, key, ctx.now_ms, |l| {
+    let popped = with_list_del(db, key, ctx.now_ms, |l| {
         out.array(2);
         out.bulk(key);
         pop_range_reply(out, l, end, count)
     })?;
     match popped {
         None => Ok(false),
-        Some(n) => {
+        Some((n, deleted)) => {
             mark_dirty(ctx, n as u64);
+            notify_popped(ctx, key, end, deleted);
             Ok(true)
         }
     }
@@ -540,6 +586,7 @@ pub(crate) fn lset(ctx: &mut Ctx<'_>) -> CmdResult {
         Some(r) => {
             r?;
             mark_dirty(ctx, 1);
+            keyspace_event(ctx, LIST, "lset", &args[1]);
             ctx.out.ok();
             Ok(())
         }
@@ -553,9 +600,15 @@ pub(crate) fn lrem(ctx: &mut Ctx<'_>) -> CmdResult {
     let count = ctx.int_arg(2)?;
     let limit = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
     let db = ctx.keyspace.db(ctx.session.db);
-    let removed = with_list(db, &args[1], ctx.now_ms, |l| l.remove_matching(&args[3], limit, count < 0))?;
-    let removed = removed.unwrap_or(0);
+    let removed = with_list_del(db, &args[1], ctx.now_ms, |l| l.remove_matching(&args[3], limit, count < 0))?;
+    let (removed, deleted) = removed.unwrap_or((0, false));
     mark_dirty(ctx, removed as u64);
+    if removed > 0 {
+        keyspace_event(ctx, LIST, "lrem", &args[1]);
+    }
+    if deleted {
+        keyspace_event(ctx, GENERIC, "del", &args[1]);
+    }
     ctx.out.int(len_i64(removed));
     Ok(())
 }
@@ -565,7 +618,7 @@ pub(crate) fn ltrim(ctx: &mut Ctx<'_>) -> CmdResult {
     let start = ctx.int_arg(2)?;
     let end = ctx.int_arg(3)?;
     let db = ctx.keyspace.db(ctx.session.db);
-    let removed = with_list(db, &ctx.args[1], ctx.now_ms, |l| {
+    let trimmed = with_list_del(db, &ctx.args[1], ctx.now_ms, |l| {
         let before = l.len();
         match clamp_range(before, start, end) {
             Some((a, b)) => l.retain_range(a, b),
@@ -573,7 +626,13 @@ pub(crate) fn ltrim(ctx: &mut Ctx<'_>) -> CmdResult {
         }
         before - l.len()
     })?;
-    mark_dirty(ctx, removed.unwrap_or(0) as u64);
+    if let Some((removed, deleted)) = trimmed {
+        mark_dirty(ctx, removed as u64);
+        keyspace_event(ctx, LIST, "ltrim", &ctx.args[1]);
+        if deleted {
+            keyspace_event(ctx, GENERIC, "del", &ctx.args[1]);
+        }
+    }
     ctx.out.ok();
     Ok(())
 }
@@ -621,10 +680,13 @@ pub(crate) fn move_element(
         list.push_back(&elem);
         create_list(db, dst, list, now);
     }
-    if matches!(db.get(src, now, false), Some(Value::List(l)) if l.is_empty()) {
+    let deleted = matches!(db.get(src, now, false), Some(Value::List(l)) if l.is_empty());
+    if deleted {
         db.remove(src, now);
     }
     mark_dirty(ctx, 1);
+    keyspace_event(ctx, LIST, to.push_event(), dst);
+    notify_popped(ctx, src, from, deleted);
     Ok(Some(elem))
 }
 

@@ -27,10 +27,6 @@
 //! command pays one comparison; within the limit, a read of the configuration and a sum over
 //! the databases; over it, at most the tenacity's time (500 us by default) of evictions.
 
-// Until `Engine::refuse_on_oom` calls `enforce_maxmemory`, nothing reaches this module:
-// remove this line with that hook.
-#![allow(dead_code)]
-
 use crate::context::CmdError;
 use crate::engine::{unix_ms, Engine};
 use crate::session::{Session, IN_MULTI};

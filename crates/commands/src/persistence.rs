@@ -11,9 +11,15 @@
 //! (`rdb_last_bgsave_snapshot_bytes`). A finished background save is collected by the cron
 //! (or the next persistence command), as Redis collects its child.
 //!
-//! **Files** are written atomically and private (0600): see `redoubt_persist::write_atomically`.
+//! **Files** are written atomically and private (0600): see `redoubt_persist::TempFile`.
 //! `rdb_changes_since_last_save` is the engine's `dirty` counter; a successful save subtracts
 //! the changes it captured.
+//!
+//! As Redis: after a failed save, with `stop-writes-on-bgsave-error yes` and `save` rules set,
+//! write commands (and PING) get `MISCONF` until a save succeeds (`refuse_write`, one atomic
+//! load per command otherwise); FLUSHALL writes the empty dataset at once when rules are set and
+//! stops a background save in flight from renaming its older file into place, so flushed keys
+//! never come back after a restart.
 
 use crate::context::{is_opt, parse_i64, CmdError, CmdResult, Ctx};
 use crate::engine::{unix_ms, Engine};
@@ -29,7 +35,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Redis's `CONFIG_BGSAVE_RETRY_DELAY`: after a failed background save, the rules wait this
 /// long before trying again.
@@ -99,16 +105,16 @@ impl PersistState {
     pub fn new() -> PersistState {
         PersistState {
             state: Mutex::new(State {
-            lastsave_s: unix_ms() / 1000,
-            last_try_s: 0,
-            last_bgsave_ok: true,
-            last_bgsave_secs: -1,
-            saves: 0,
-            job: None,
-            last_lock_usec: 0,
-            last_snapshot_bytes: 0,
-            last_load: None,
-            shutdown: ShutdownSave::Default,
+                lastsave_s: unix_ms() / 1000,
+                last_try_s: 0,
+                last_bgsave_ok: true,
+                last_bgsave_secs: -1,
+                saves: 0,
+                job: None,
+                last_lock_usec: 0,
+                last_snapshot_bytes: 0,
+                last_load: None,
+                shutdown: ShutdownSave::Default,
             }),
             deny_writes: AtomicBool::new(false),
         }
@@ -206,7 +212,12 @@ fn save_now(engine: &Engine, ks: &Keyspace, now_ms: i64) -> std::io::Result<Save
     st.last_bgsave_ok = true;
     st.saves += 1;
     drop(st);
-    tracing::info!("DB saved on disk: {} keys, {} bytes in {:.3} s", stats.keys, stats.bytes, started.elapsed().as_secs_f64());
+    tracing::info!(
+        "DB saved on disk: {} keys, {} bytes in {:.3} s",
+        stats.keys,
+        stats.bytes,
+        started.elapsed().as_secs_f64()
+    );
     Ok(stats)
 }
 
@@ -274,7 +285,8 @@ pub(crate) fn bgsave(ctx: &mut Ctx<'_>) -> CmdResult {
     if ctx.engine.persistence.bgsave_in_progress() {
         return Err(CmdError::raw("ERR Background save already in progress"));
     }
-    start_bgsave(ctx.engine, ctx.keyspace, ctx.now_ms).map_err(|e| CmdError::err(format!("Failed to start the background save: {e}")))?;
+    start_bgsave(ctx.engine, ctx.keyspace, ctx.now_ms)
+        .map_err(|e| CmdError::err(format!("Failed to start the background save: {e}")))?;
     ctx.out.simple("Background saving started");
     Ok(())
 }
@@ -531,21 +543,6 @@ pub fn save_on_shutdown(engine: &Engine) -> Result<bool, String> {
     tracing::info!("saving the final snapshot before exiting");
     let now_ms = unix_ms();
     engine.with_keyspace(|ks| save_now(engine, ks, now_ms)).map(|_| true).map_err(|e| format!("final save failed: {e}"))
-}
-
-/// Waits until no background save runs (tests, tools), at most `timeout`.
-pub fn wait_bgsave(engine: &Engine, timeout: Duration) -> bool {
-    let deadline = Instant::now() + timeout;
-    loop {
-        reap(engine, false);
-        if !engine.persistence.bgsave_in_progress() {
-            return true;
-        }
-        if Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 /// INFO's persistence section.

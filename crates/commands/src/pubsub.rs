@@ -14,8 +14,8 @@
 //! RESET (the engine enforces it, see [`refuse_in_subscribed_context`]); RESP3 allows
 //! everything. Subscribe and unsubscribe confirmations are pushes: CLIENT REPLY OFF keeps them.
 //!
-//! Channel permissions (ACL `&pattern`) will be enforced in [`check_channels`], the single
-//! place every command that names channels goes through.
+//! Channel permissions (ACL `&pattern`) are enforced in [`check_channels`], the single
+//! place every command that subscribes or publishes goes through (unsubscribing needs none).
 //!
 //! Keyspace notifications (`notify-keyspace-events`) are published through the same hub by
 //! [`notify::keyspace_event`], which commands call where Redis calls `notifyKeyspaceEvent`.
@@ -181,6 +181,22 @@ impl PubSubHub {
         }
     }
 
+    /// Every subscription of the given clients: (client id, channel or pattern, is a
+    /// pattern); shard channels count as channels. The gate closes the subscribers whose
+    /// channel permissions were revoked with it (`Engine::subscriptions_of`).
+    pub(crate) fn subscriptions_of(&self, clients: &std::collections::HashSet<u64>) -> Vec<(u64, Bytes, bool)> {
+        let subs = self.lock();
+        let mut out = Vec::new();
+        for (kind, map) in subs.iter().enumerate() {
+            for (name, subscribers) in map {
+                for id in subscribers.keys().filter(|id| clients.contains(id)) {
+                    out.push((*id, name.clone(), kind == Kind::Pattern as usize));
+                }
+            }
+        }
+        out
+    }
+
     /// Number of channels (or shard channels) with subscribers, and of patterns.
     pub fn counts(&self) -> (usize, usize, usize) {
         let subs = self.lock();
@@ -204,11 +220,17 @@ impl Frames {
     }
 }
 
-/// The one place channel permissions will be checked (ACL `&pattern` rules, with the gate):
-/// every command naming channels or patterns passes them here before anything happens.
-/// Until users and permissions land, every channel is allowed.
-fn check_channels(_session: &Session, _names: &[Bytes], _are_patterns: bool) -> CmdResult {
-    Ok(())
+/// The one place channel permissions are checked here (ACL `&pattern` rules, through the
+/// session's identity, `crate::gate`): every command that subscribes or publishes passes its
+/// channels or patterns here before anything happens. The engine's permission check before
+/// dispatch refuses (and logs) them first; this is the second line. Unsubscribing needs no
+/// permission, as in Redis.
+fn check_channels(session: &Session, names: &[Bytes], are_patterns: bool) -> CmdResult {
+    if session.channels_allowed(names, are_patterns) {
+        Ok(())
+    } else {
+        Err(CmdError::raw("NOPERM this user has no permissions to access one of the channels used as arguments"))
+    }
 }
 
 /// The session's pub/sub state, created (with its mailbox) on the first subscription.
@@ -292,7 +314,6 @@ fn subscribed(session: &Session, kind: Kind) -> Vec<Bytes> {
 }
 
 fn unsubscribe_cmd(ctx: &mut Ctx<'_>, kind: Kind) -> CmdResult {
-    check_channels(ctx.session, &ctx.args[1..], kind == Kind::Pattern)?;
     let names = if ctx.args.len() > 1 { ctx.args[1..].to_vec() } else { subscribed(ctx.session, kind) };
     let reply_one = |ctx: &mut Ctx<'_>, name: Option<&[u8]>| {
         let count = ctx.session.pubsub.as_ref().map_or(0, |st| st.count(kind));
@@ -432,7 +453,20 @@ pub(crate) fn sunsubscribe(ctx: &mut Ctx<'_>) -> CmdResult {
 /// frame for the publishing client itself goes straight into its reply, as Redis writes it
 /// into the publisher's output buffer before the reply.
 fn deliver_all(ctx: &mut Ctx<'_>, shard: bool, channel: &[u8], message: &[u8]) -> usize {
-    let engine = ctx.engine;
+    let me = Some((ctx.session.id(), &mut *ctx.out));
+    deliver(ctx.engine, me, ctx.now_ms, shard, channel, message)
+}
+
+/// [`deliver_all`] from anywhere: `me` is the publishing client (its id and reply buffer),
+/// if any (the cron's active expiry has none).
+pub(crate) fn deliver(
+    engine: &Engine,
+    mut me: Option<(u64, &mut ReplyBuffer)>,
+    now_ms: i64,
+    shard: bool,
+    channel: &[u8],
+    message: &[u8],
+) -> usize {
     let subs = engine.pubsub.lock();
     let mut receivers = 0;
     let kind = if shard { Kind::Shard } else { Kind::Channel };
@@ -441,7 +475,7 @@ fn deliver_all(ctx: &mut Ctx<'_>, shard: bool, channel: &[u8], message: &[u8]) -
         let mut frames = Frames::default();
         for mailbox in clients.values() {
             receivers += 1;
-            send(ctx, mailbox, &mut frames, |out| {
+            send(engine, &mut me, now_ms, mailbox, &mut frames, |out| {
                 out.push(3);
                 out.bulk(word);
                 out.bulk(channel);
@@ -457,7 +491,7 @@ fn deliver_all(ctx: &mut Ctx<'_>, shard: bool, channel: &[u8], message: &[u8]) -
             let mut frames = Frames::default();
             for mailbox in clients.values() {
                 receivers += 1;
-                send(ctx, mailbox, &mut frames, |out| {
+                send(engine, &mut me, now_ms, mailbox, &mut frames, |out| {
                     out.push(4);
                     out.bulk(b"pmessage");
                     out.bulk(pattern);
@@ -472,14 +506,23 @@ fn deliver_all(ctx: &mut Ctx<'_>, shard: bool, channel: &[u8], message: &[u8]) -
 
 /// Sends one frame to one subscriber: into the reply if it is the publisher itself, else
 /// into its mailbox, encoded in its protocol (once per protocol per publish).
-fn send(ctx: &mut Ctx<'_>, mailbox: &Mailbox, frames: &mut Frames, encode: impl Fn(&mut ReplyBuffer)) {
-    if mailbox.client.id == ctx.session.id() {
-        encode(ctx.out);
-        return;
+fn send(
+    engine: &Engine,
+    me: &mut Option<(u64, &mut ReplyBuffer)>,
+    now_ms: i64,
+    mailbox: &Mailbox,
+    frames: &mut Frames,
+    encode: impl Fn(&mut ReplyBuffer),
+) {
+    if let Some((id, out)) = me {
+        if mailbox.client.id == *id {
+            encode(out);
+            return;
+        }
     }
     let resp3 = mailbox.client.resp.load(Ordering::Relaxed) == 3;
     let frame = frames.get(resp3, encode);
-    mailbox.deliver(frame, &ctx.engine.pubsub.limits, ctx.now_ms, ctx.engine);
+    mailbox.deliver(frame, &engine.pubsub.limits, now_ms, engine);
 }
 
 fn publish_cmd(ctx: &mut Ctx<'_>, shard: bool) -> CmdResult {

@@ -49,6 +49,12 @@ pub struct Session {
     pub close_after_reply: bool,
     /// The authenticated user's name.
     pub user: String,
+    /// Who the session is, as the gate sees it (`crate::gate`); `None` without a gate (unit
+    /// tests of commands), when every command is allowed.
+    pub identity: Option<Arc<dyn crate::gate::SessionUser>>,
+    /// Whether the session authenticated (or needed not: `default` was `nopass` when it
+    /// connected, as Redis decides at connection time).
+    pub authenticated: bool,
     /// The subject CN of the client's TLS certificate, verified against the CA by the door;
     /// `None` without TLS or without a certificate. With `tls-auth-clients-user CN` it names
     /// the user the client is logged in as.
@@ -80,6 +86,8 @@ impl Session {
             no_touch: false,
             close_after_reply: false,
             user: "default".to_string(),
+            identity: None,
+            authenticated: true,
             tls_client_cn: None,
             features: 0,
             multi: None,
@@ -94,5 +102,15 @@ impl Session {
     /// The client's id.
     pub fn id(&self) -> u64 {
         self.handle.id
+    }
+
+    /// Whether the session is inside MULTI.
+    pub fn in_multi(&self) -> bool {
+        self.features & IN_MULTI != 0
+    }
+
+    /// Whether the session has Pub/Sub subscriptions.
+    pub fn is_subscribed(&self) -> bool {
+        self.features & SUBSCRIBED != 0
     }
 }

@@ -11,6 +11,7 @@ mod random;
 
 use crate::context::{CmdError, CmdResult, Ctx};
 use crate::hashes::scan;
+use crate::pubsub::notify::{keyspace_event, GENERIC, SET};
 use crate::strings::{mark_dirty, Lookup};
 use redoubt_resp::ReplyBuffer;
 use redoubt_store::set::Member;
@@ -122,6 +123,9 @@ pub(crate) fn sadd(ctx: &mut Ctx<'_>) -> CmdResult {
     )?
     .unwrap_or(0);
     mark_dirty(ctx, added as u64);
+    if added > 0 {
+        keyspace_event(ctx, SET, "sadd", &args[1]);
+    }
     ctx.out.int(i64::try_from(added).unwrap_or(i64::MAX));
     Ok(())
 }
@@ -129,6 +133,7 @@ pub(crate) fn sadd(ctx: &mut Ctx<'_>) -> CmdResult {
 /// `SREM key member [member ...]`
 pub(crate) fn srem(ctx: &mut Ctx<'_>) -> CmdResult {
     let (args, lk) = (ctx.args, Lookup::of(ctx));
+    let mut emptied = false;
     let removed = write_set(
         ctx.keyspace,
         lk,
@@ -145,11 +150,18 @@ pub(crate) fn srem(ctx: &mut Ctx<'_>) -> CmdResult {
                     }
                 }
             }
+            emptied = s.is_empty();
             removed
         },
     )?
     .unwrap_or(0);
     mark_dirty(ctx, removed as u64);
+    if removed > 0 {
+        keyspace_event(ctx, SET, "srem", &args[1]);
+        if emptied {
+            keyspace_event(ctx, GENERIC, "del", &args[1]);
+        }
+    }
     ctx.out.int(i64::try_from(removed).unwrap_or(i64::MAX));
     Ok(())
 }
@@ -178,10 +190,25 @@ pub(crate) fn smove(ctx: &mut Ctx<'_>) -> CmdResult {
         return Ok(());
     }
     let max = max_intset(ctx);
-    write_set(ctx.keyspace, lk, src, false, |_| true, |s| s.remove(member))?;
+    let emptied = write_set(
+        ctx.keyspace,
+        lk,
+        src,
+        false,
+        |_| true,
+        |s| {
+            s.remove(member);
+            s.is_empty()
+        },
+    )?;
+    keyspace_event(ctx, SET, "srem", src);
+    if emptied == Some(true) {
+        keyspace_event(ctx, GENERIC, "del", src);
+    }
     // A destination that already has the member is left untouched (not even for WATCH).
     if !dst_has {
         write_set(ctx.keyspace, lk, dst, true, |_| true, |s| s.add(member, max))?;
+        keyspace_event(ctx, SET, "sadd", dst);
     }
     mark_dirty(ctx, 1 + u64::from(!dst_has));
     ctx.out.int(1);

@@ -101,8 +101,8 @@ fn parse_options(args: &[Bytes], readonly: bool) -> Result<Options<'_>, CmdError
             // Redis refuses it right here ("ERR BY option of SORT denied due to insufficient
             // ACL permissions.", "ERR GET option ...") unless the user may read every key
             // (`ACLUserCheckCmdWithUnrestrictedKeyAccess`). In Redoubt that check is the
-            // gate's, made before dispatch with `User::check_unrestricted_keys` (crates/
-            // security): this is the one place of SORT it stands for. Cluster mode's refusal
+            // gate's (`Session::full_key_access`), made by `sort_generic` right after
+            // parsing, with Redis's texts (`sort_acl_refusal`). Cluster mode's refusal
             // of both options does not apply: Redoubt is not cluster-aware.
             if is_opt(opt, "get") {
                 o.gets.push(pattern);
@@ -117,6 +117,25 @@ fn parse_options(args: &[Bytes], readonly: bool) -> Result<Options<'_>, CmdError
         j += 1;
     }
     Ok(o)
+}
+
+/// Redis's refusal of the first GET, or BY with a `*` pattern, in argument order, for a user
+/// without read access to every key.
+fn sort_acl_refusal(args: &[Bytes]) -> CmdError {
+    let by_first = args.iter().enumerate().skip(2).find_map(|(i, a)| {
+        if is_opt(a, "get") {
+            Some(false)
+        } else if is_opt(a, "by") && args.get(i + 1).is_some_and(|p| p.contains(&b'*')) {
+            Some(true)
+        } else {
+            None
+        }
+    });
+    if by_first == Some(true) {
+        CmdError::raw("ERR BY option of SORT denied due to insufficient ACL permissions.")
+    } else {
+        CmdError::raw("ERR GET option of SORT denied due to insufficient ACL permissions.")
+    }
 }
 
 /// SORT's key arguments as Redis's `sortGetKeys` finds them (SORT's key specs cannot say
@@ -229,6 +248,13 @@ fn load(src: Option<&Value>, o: &Options<'_>) -> Result<(Vector, Range<usize>), 
 fn sort_generic(ctx: &mut Ctx<'_>, readonly: bool) -> CmdResult {
     let args = ctx.args;
     let mut o = parse_options(args, readonly)?;
+    // ACL (see parse_options): GET, or BY with a pattern, reads keys no key spec names, so
+    // the user must be allowed to read every key with this command.
+    if (!o.gets.is_empty() || o.by.as_ref().is_some_and(|p| p.names_keys()))
+        && !ctx.session.full_key_access(args, true, false)
+    {
+        return Err(sort_acl_refusal(args));
+    }
     let lk = Lookup::of(ctx);
     let src = lk.read(ctx.keyspace, &args[1]);
     if o.dontsort && o.store.is_some() && matches!(src, Some(Value::Set(_))) {

@@ -9,6 +9,7 @@ mod lcs;
 pub(crate) mod longdouble;
 
 use crate::context::{is_opt, CmdError, CmdResult, Ctx};
+use crate::pubsub::notify::{keyspace_event, GENERIC, STRING};
 use longdouble::{LongDouble, Parsed};
 use redoubt_resp::ReplyBuffer;
 use redoubt_store::{Keyspace, StrValue, Value};
@@ -64,12 +65,7 @@ impl Lookup {
 
     /// A read lookup (Redis's `lookupKeyRead`): counts a keyspace hit or miss.
     pub(crate) fn read<'k>(self, ks: &'k mut Keyspace, key: &[u8]) -> Option<&'k Value> {
-        let found = ks.db(self.db).exists(key, self.now);
-        ks.record_lookup(found);
-        if !found {
-            return None;
-        }
-        ks.db(self.db).get(key, self.now, self.touch)
+        ks.read(self.db, key, self.now, self.touch)
     }
 
     /// A read lookup of a key that must hold a string: `None` if absent, WRONGTYPE if it is
@@ -248,6 +244,10 @@ fn set_generic(ctx: &mut Ctx<'_>, opts: &ExtOpts, val: usize, reply: SetReply) -
         None => db.set(key, value, opts.keepttl, now),
     }
     mark_dirty(ctx, 1);
+    keyspace_event(ctx, STRING, "set", key);
+    if deadline.is_some() {
+        keyspace_event(ctx, GENERIC, "expire", key);
+    }
     if !opts.get {
         match reply {
             SetReply::OkNull => ctx.out.ok(),
@@ -287,6 +287,7 @@ pub(crate) fn getset(ctx: &mut Ctx<'_>) -> CmdResult {
     let (now, key) = (ctx.now_ms, &ctx.args[1]);
     ctx.keyspace.db(ctx.session.db).set(key, new_str(&ctx.args[2]), false, now);
     mark_dirty(ctx, 1);
+    keyspace_event(ctx, STRING, "set", key);
     Ok(())
 }
 
@@ -296,6 +297,7 @@ pub(crate) fn getdel(ctx: &mut Ctx<'_>) -> CmdResult {
         let (now, key) = (ctx.now_ms, &ctx.args[1]);
         if ctx.keyspace.db(ctx.session.db).remove(key, now).is_some() {
             mark_dirty(ctx, 1);
+            keyspace_event(ctx, GENERIC, "del", key);
         }
     }
     Ok(())
@@ -320,12 +322,17 @@ pub(crate) fn getex(ctx: &mut Ctx<'_>) -> CmdResult {
         (Some(e), Some(ms)) if !e.relative && ms <= now => {
             db.remove(key, now);
             mark_dirty(ctx, 1);
+            keyspace_event(ctx, GENERIC, "del", key);
         }
         (_, Some(ms)) => {
             db.set_deadline(key, ms, now);
             mark_dirty(ctx, 1);
+            keyspace_event(ctx, GENERIC, "expire", key);
         }
-        _ if opts.persist && db.persist(key, now) => mark_dirty(ctx, 1),
+        _ if opts.persist && db.persist(key, now) => {
+            mark_dirty(ctx, 1);
+            keyspace_event(ctx, GENERIC, "persist", key);
+        }
         _ => {}
     }
     Ok(())
@@ -366,7 +373,8 @@ fn mset_generic(ctx: &mut Ctx<'_>, nx: bool) -> CmdResult {
         return Ok(());
     }
     for kv in args[1..].chunks_exact(2) {
-        db.set(&kv[0], new_str(&kv[1]), false, now);
+        ctx.keyspace.db(ctx.session.db).set(&kv[0], new_str(&kv[1]), false, now);
+        keyspace_event(ctx, STRING, "set", &kv[0]);
     }
     mark_dirty(ctx, (args.len() as u64 - 1) / 2);
     if nx {
@@ -407,6 +415,7 @@ pub(crate) fn append(ctx: &mut Ctx<'_>) -> CmdResult {
         }
     };
     mark_dirty(ctx, 1);
+    keyspace_event(ctx, STRING, "append", key);
     ctx.out.int(len as i64);
     Ok(())
 }
@@ -508,6 +517,7 @@ pub(crate) fn setrange(ctx: &mut Ctx<'_>) -> CmdResult {
         }
     };
     mark_dirty(ctx, 1);
+    keyspace_event(ctx, STRING, "setrange", key);
     ctx.out.int(len as i64);
     Ok(())
 }
@@ -560,6 +570,7 @@ fn incr_decr(ctx: &mut Ctx<'_>, by: i64) -> CmdResult {
         }
     };
     mark_dirty(ctx, 1);
+    keyspace_event(ctx, STRING, "incrby", key);
     ctx.out.int(new);
     Ok(())
 }
@@ -604,6 +615,7 @@ pub(crate) fn incrbyfloat(ctx: &mut Ctx<'_>) -> CmdResult {
         }
     };
     mark_dirty(ctx, 1);
+    keyspace_event(ctx, STRING, "incrbyfloat", key);
     ctx.out.bulk(text.as_bytes());
     Ok(())
 }

@@ -20,6 +20,7 @@ mod range;
 mod setops;
 
 use crate::context::{is_opt, CmdError, CmdResult, Ctx};
+use crate::pubsub::notify::{keyspace_event, GENERIC, ZSET};
 use crate::strings::{mark_dirty, Lookup};
 use redoubt_resp::{Protocol, ReplyBuffer};
 use redoubt_store::zset::ZSetLimits;
@@ -88,14 +89,16 @@ pub(crate) fn write_zset<R>(
 }
 
 /// Stores `entries` as the sorted set at `dst` (replacing whatever was there, deadline
-/// included), or deletes `dst` when there are none. Returns the stored count.
-pub(crate) fn store_entries(ctx: &mut Ctx<'_>, dst: &[u8], entries: Vec<(Vec<u8>, f64)>) -> usize {
+/// included), or deletes `dst` when there are none. Returns the stored count. `event` is the
+/// keyspace event of a store ("zrangestore", "zunionstore" ...).
+pub(crate) fn store_entries(ctx: &mut Ctx<'_>, dst: &[u8], entries: Vec<(Vec<u8>, f64)>, event: &str) -> usize {
     let limits = limits(ctx);
     let now = ctx.now_ms;
     let db = ctx.keyspace.db(ctx.session.db);
     if entries.is_empty() {
         if db.remove(dst, now).is_some() {
             mark_dirty(ctx, 1);
+            keyspace_event(ctx, GENERIC, "del", dst);
         }
         return 0;
     }
@@ -103,6 +106,7 @@ pub(crate) fn store_entries(ctx: &mut Ctx<'_>, dst: &[u8], entries: Vec<(Vec<u8>
     let n = z.len();
     db.set(dst, Value::ZSet(Box::new(z)), false, now);
     mark_dirty(ctx, 1);
+    keyspace_event(ctx, ZSET, event, dst);
     n
 }
 
@@ -260,6 +264,9 @@ fn zadd_generic(ctx: &mut Ctx<'_>, incr: bool) -> CmdResult {
         r
     };
     mark_dirty(ctx, (outcome.added + outcome.updated) as u64);
+    if outcome.added + outcome.updated > 0 {
+        keyspace_event(ctx, ZSET, if f.incr { "zincr" } else { "zadd" }, key);
+    }
     result?;
     if f.incr {
         if outcome.processed > 0 {
@@ -291,7 +298,7 @@ pub(crate) fn zincrby(ctx: &mut Ctx<'_>) -> CmdResult {
 /// `ZREM key member [member ...]`
 pub(crate) fn zrem(ctx: &mut Ctx<'_>) -> CmdResult {
     let (args, lk) = (ctx.args, Lookup::of(ctx));
-    let removed = write_zset(ctx.keyspace, lk, &args[1], |z| {
+    let (removed, emptied) = write_zset(ctx.keyspace, lk, &args[1], |z| {
         let mut removed = 0usize;
         for m in &args[2..] {
             if z.remove(m).is_some() {
@@ -301,10 +308,16 @@ pub(crate) fn zrem(ctx: &mut Ctx<'_>) -> CmdResult {
                 }
             }
         }
-        removed
+        (removed, z.is_empty())
     })?
-    .unwrap_or(0);
+    .unwrap_or((0, false));
     mark_dirty(ctx, removed as u64);
+    if removed > 0 {
+        keyspace_event(ctx, ZSET, "zrem", &args[1]);
+        if emptied {
+            keyspace_event(ctx, GENERIC, "del", &args[1]);
+        }
+    }
     ctx.out.int(int_of(removed));
     Ok(())
 }

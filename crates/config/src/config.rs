@@ -308,6 +308,16 @@ impl Config {
         Some(render(&directives()[i], &self.value_at(i)))
     }
 
+    /// `notify-keyspace-events` as class bits (Redis's `NOTIFY_*` values: `K` is bit 0, `E`
+    /// bit 1, `g` bit 2 ... `n` bit 14), exactly as set. Its rendering drops `n` next to `A`,
+    /// as Redis 7.0's does, so it cannot be parsed back.
+    pub fn notify_keyspace_events(&self) -> u32 {
+        match lookup("notify-keyspace-events").map(|i| self.value_at(i)) {
+            Some(Value::Notify(flags)) => flags,
+            _ => 0,
+        }
+    }
+
     /// CONFIG SET of one parameter. Errors carry Redis 7.0's reply text, e.g.
     /// `ERR Unknown option or number of arguments for CONFIG SET - 'foo'` or
     /// `ERR CONFIG SET failed (possibly related to argument 'dir') - can't set immutable

@@ -6,7 +6,11 @@
 //! A connection also waits for what other clients cause: a blocked command's reply (with its
 //! timeout, while noticing the peer leave), and published messages for a subscriber, written
 //! as they arrive.
+//!
+//! The gate's part of a connection (its identity, AUTH and HELLO AUTH with their throttling,
+//! the before-auth limits and deadline, audit lines for refusals) is in access.rs.
 
+use crate::access::{self, ConnGate, UnauthFlush};
 use bytes::{Bytes, BytesMut};
 use redoubt_commands::{BatchEnd, BlockWait, ClientHandle, Engine, Session};
 use redoubt_resp::{Limits, Protocol, ProtocolError, ReplyBuffer, RequestParser};
@@ -32,13 +36,17 @@ enum Wake {
     Killed,
     /// A published message for a subscriber.
     Push(Bytes),
+    /// The deadline to authenticate passed (`unauthenticated-timeout`).
+    Deadline,
 }
 
-/// Serves one connection until it closes, is killed, or the server shuts down.
-pub(crate) async fn serve<S>(mut stream: S, engine: Arc<Engine>, mut session: Session)
+/// Serves one connection until it closes, is killed, or the server shuts down. `conn` is the
+/// gate's part of the connection (access.rs): identity, before-auth limits, AUTH.
+pub(crate) async fn serve<S>(mut stream: S, engine: Arc<Engine>, mut session: Session, mut conn: ConnGate)
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    conn.start(&engine, &mut session);
     let handle = session.handle.clone();
     let mut parser = RequestParser::new();
     let mut input = BytesMut::with_capacity(READ_CHUNK);
@@ -54,9 +62,16 @@ where
             r = stream.read_buf(&mut input) => Wake::Read(r),
             _ = handle.killed() => Wake::Killed,
             frame = session.next_push() => Wake::Push(frame),
+            _ = sleep_until(conn.deadline()) => Wake::Deadline,
         };
         match wake {
             Wake::Read(Ok(0) | Err(_)) | Wake::Killed => break,
+            Wake::Deadline => {
+                if conn.deadline_passed(&engine, &session) {
+                    break;
+                }
+                continue;
+            }
             Wake::Read(Ok(n)) => {
                 engine.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
             }
@@ -67,13 +82,28 @@ where
                 continue;
             }
         }
-        let limits = engine_limits(&engine);
         let mut fatal: Option<ProtocolError> = None;
         loop {
+            // Redis's tight limits until the client authenticates (access.rs); a round stops
+            // after an AUTH, so the requests behind it are parsed with the limits it earns.
+            let unauthenticated = conn.unauthenticated(&engine, &session);
+            let limits = conn.limits(&engine, &session, engine_limits(&engine));
             let mut need_more = false;
             while batch.len() < MAX_BATCH {
                 match parser.parse(&mut input, &limits) {
-                    Ok(Some(args)) => batch.push(args),
+                    // A multibulk `POST` or `Host:` is an HTTP request too: close, as Redis's
+                    // securityWarningCommand does; the requests before it still run.
+                    Ok(Some(args)) if access::is_http_command(&args) => {
+                        fatal = Some(ProtocolError::CrossProtocol);
+                        break;
+                    }
+                    Ok(Some(args)) => {
+                        let stop = unauthenticated && access::is_auth(&args);
+                        batch.push(args);
+                        if stop {
+                            break;
+                        }
+                    }
                     Ok(None) => {
                         need_more = true;
                         break;
@@ -86,8 +116,18 @@ where
             }
             let mut start = 0;
             while start < batch.len() {
-                match engine.execute_batch(&mut session, &batch[start..], &mut out) {
-                    BatchEnd::Done => break,
+                // AUTH and HELLO AUTH run on this task, never under the store lock (access.rs):
+                // the requests before them first, then the AUTH, then the rest.
+                let run = conn.engine_run(&session, &batch[start..]);
+                if run == 0 {
+                    if !conn.run_auth(&mut stream, &engine, &mut session, &batch[start], &mut out).await {
+                        break 'conn;
+                    }
+                    start += 1;
+                    continue;
+                }
+                match engine.execute_batch(&mut session, &batch[start..start + run], &mut out) {
+                    BatchEnd::Done => start += run,
                     BatchEnd::Blocked { index, wait } => {
                         // The replies before the blocking command go out now; the rest of
                         // the pipeline waits, as Redis holds a blocked client's input.
@@ -112,7 +152,8 @@ where
             if need_more || fatal.is_some() || session.close_after_reply {
                 break;
             }
-            if out.len() >= FLUSH_THRESHOLD && !flush(&mut stream, &mut out, &engine, &handle).await {
+            let threshold = if unauthenticated { access::UNAUTHENTICATED_OUTPUT_LIMIT } else { FLUSH_THRESHOLD };
+            if out.len() >= threshold && !flush_gated(&mut stream, &mut out, &engine, &session, &mut conn).await {
                 break 'conn;
             }
         }
@@ -123,11 +164,15 @@ where
                 engine.stats.http_probes.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!(client = %handle.addr, "possible cross-protocol attack: HTTP request line received, connection closed");
             }
+            conn.protocol_error(&session, e);
             if let Some(text) = e.reply_text() {
                 out.error(&text);
             }
         }
-        if !flush(&mut stream, &mut out, &engine, &handle).await || fatal.is_some() || session.close_after_reply {
+        if !flush_gated(&mut stream, &mut out, &engine, &session, &mut conn).await
+            || fatal.is_some()
+            || session.close_after_reply
+        {
             break;
         }
     }
@@ -227,6 +272,22 @@ async fn write_pushes<S: AsyncWrite + Unpin>(
     let ok = flush(stream, out, engine, &session.handle).await;
     session.push_written(written);
     ok
+}
+
+/// Writes the buffered replies; an unauthenticated client's must leave at once (access.rs).
+/// False when the connection must close.
+async fn flush_gated<S: AsyncWrite + Unpin>(
+    stream: &mut S,
+    out: &mut ReplyBuffer,
+    engine: &Engine,
+    session: &Session,
+    conn: &mut ConnGate,
+) -> bool {
+    if conn.unauthenticated(engine, session) {
+        matches!(conn.flush_unauthenticated(stream, out, engine, session).await, UnauthFlush::Done)
+    } else {
+        flush(stream, out, engine, &session.handle).await
+    }
 }
 
 /// Writes the buffered replies; false when the peer is gone, or when the client is killed

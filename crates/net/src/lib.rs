@@ -3,6 +3,7 @@
 //! limits a connection is held to, idle timeouts, the cron, and a clean shutdown on
 //! SIGTERM/SIGINT.
 
+mod access;
 mod connection;
 mod listen;
 pub mod preflight;

@@ -40,8 +40,9 @@ pub(crate) fn bind_tcp(spec: &str, port: u16, backlog: u32) -> io::Result<Option
 
 /// Binds the unix socket at `path` with mode `perm`. The socket is created inside a fresh
 /// 0700 directory, given its mode there, and only then renamed into place, so it is never
-/// reachable with looser permissions. A stale socket left by a crash is replaced; any other
-/// kind of file at the path is an error.
+/// reachable with looser permissions. A stale socket left by a crash (one whose connect is
+/// refused: nobody listens) is replaced; a live one, one that cannot be probed, and any other
+/// kind of file at the path are errors.
 pub(crate) fn bind_unix(path: &Path, perm: u32) -> io::Result<UnixListener> {
     if let Ok(meta) = std::fs::symlink_metadata(path) {
         use std::os::unix::fs::FileTypeExt;
@@ -51,11 +52,22 @@ pub(crate) fn bind_unix(path: &Path, perm: u32) -> io::Result<UnixListener> {
                 format!("{} exists and is not a socket; refusing to replace it", path.display()),
             ));
         }
-        if std::os::unix::net::UnixStream::connect(path).is_ok() {
-            return Err(io::Error::new(
-                io::ErrorKind::AddrInUse,
-                format!("{} is in use by a running server", path.display()),
-            ));
+        match std::os::unix::net::UnixStream::connect(path) {
+            Ok(_) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::AddrInUse,
+                    format!("{} is in use by a running server", path.display()),
+                ))
+            }
+            // Stale: a socket file nobody listens on (a crash left it).
+            Err(e) if e.kind() == io::ErrorKind::ConnectionRefused => {}
+            // Not ours to judge (no permission to connect, say): leave it alone.
+            Err(e) => {
+                return Err(io::Error::new(
+                    e.kind(),
+                    format!("{} exists and cannot be probed ({e}); refusing to replace it", path.display()),
+                ))
+            }
         }
         std::fs::remove_file(path)?;
     }

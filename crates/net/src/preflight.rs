@@ -270,8 +270,9 @@ fn check_files(cfg: &Config, refusals: &mut Vec<String>) -> bool {
         }
     }
     let mut aclfile_ok = true;
-    if let Some(path) = cfg.value("aclfile").filter(|p| !p.is_empty()) {
-        if let Err(e) = check_private_file(&absolute(Path::new(&path)), "aclfile") {
+    // A relative aclfile is relative to `dir`, as in Redis (see `aclfile_path`).
+    if let Some(path) = redoubt_security::aclfile_path(cfg) {
+        if let Err(e) = check_private_file(&absolute(&path), "aclfile") {
             refusals.push(e);
             aclfile_ok = false;
         }

@@ -1,6 +1,7 @@
 //! Starting and stopping the data server: listeners, accept loops with maxclients, the cron,
 //! and signal handling.
 
+use crate::access::Door;
 use crate::connection::serve;
 use crate::listen::{bind_tcp, bind_unix};
 use redoubt_commands::{unix_ms, Engine, Session, Transport};
@@ -31,7 +32,7 @@ const MAX_CLIENTS_REPLY: &[u8] = b"-ERR max number of clients reached\r\n";
 /// Runs the data server until SHUTDOWN or a signal. Must be called inside a tokio runtime.
 pub async fn run(config: Config, config_file: Option<String>) -> Result<(), ServerError> {
     // Refuse an exposed or leaky install before any socket opens (see preflight.rs).
-    let warnings = crate::preflight::check(&config)?;
+    let warnings = crate::preflight::check(&config).inspect_err(|e| crate::access::audit_start_refused(&config, e))?;
     for w in &warnings {
         tracing::warn!("{}", w.message);
     }
@@ -89,6 +90,8 @@ pub async fn run(config: Config, config_file: Option<String>) -> Result<(), Serv
         facts.executable = std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default();
         facts.config_file = config_file.unwrap_or_default();
     }
+    // The gate (access.rs): users, permissions, throttle, audit log; installed in the engine.
+    let door = crate::access::Door::start(&engine, &warnings).map_err(ServerError)?;
     // The snapshot, if there is one (preflight checked its mode); a bad file stops the start.
     redoubt_commands::persistence::load_at_start(&engine).map_err(ServerError)?;
 
@@ -105,18 +108,19 @@ pub async fn run(config: Config, config_file: Option<String>) -> Result<(), Serv
 
     let mut tasks = JoinSet::new();
     for listener in tcp {
-        tasks.spawn(accept_tcp(listener, engine.clone()));
+        tasks.spawn(accept_tcp(listener, engine.clone(), door.clone()));
     }
     if let Some(listener) = unix {
-        tasks.spawn(accept_unix(listener, engine.clone()));
+        tasks.spawn(accept_unix(listener, engine.clone(), door.clone()));
     }
     if let Some(tls) = &tls {
         for listener in tls_listeners {
-            tasks.spawn(accept_tls(listener, engine.clone(), tls.clone()));
+            tasks.spawn(accept_tls(listener, engine.clone(), tls.clone(), door.clone()));
         }
         tasks.spawn(tls.watcher(engine.clone()));
     }
     tasks.spawn(cron(engine.clone(), hz));
+    tasks.spawn(crate::access::housekeeping(door.clone()));
 
     let signals = wait_for_signal();
     tokio::select! {
@@ -163,7 +167,7 @@ fn admit(engine: &Engine) -> bool {
     true
 }
 
-async fn accept_tcp(listener: TcpListener, engine: Arc<Engine>) {
+async fn accept_tcp(listener: TcpListener, engine: Arc<Engine>, door: Arc<Door>) {
     let laddr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
     loop {
         let (mut stream, peer) = match listener.accept().await {
@@ -175,16 +179,30 @@ async fn accept_tcp(listener: TcpListener, engine: Arc<Engine>) {
                 continue;
             }
         };
+        // The allowlist, before a byte is read (access.rs): refused connections just close.
+        if !door.allowed(peer) {
+            continue;
+        }
         if !admit(&engine) {
             tokio::spawn(async move {
                 let _ = stream.write_all(MAX_CLIENTS_REPLY).await;
             });
             continue;
         }
+        // Protected mode and the per-source cap (access.rs).
+        let conn = match door.admit(&engine, Some(peer)) {
+            Ok(conn) => conn,
+            Err(reply) => {
+                tokio::spawn(async move {
+                    let _ = stream.write_all(reply).await;
+                });
+                continue;
+            }
+        };
         let _ = stream.set_nodelay(true);
         let handle = engine.clients.register(peer.to_string(), laddr.clone(), Transport::Tcp, unix_ms());
         let session = Session::new(handle);
-        tokio::spawn(serve(stream, engine.clone(), session));
+        tokio::spawn(serve(stream, engine.clone(), session, conn));
     }
 }
 
@@ -192,10 +210,11 @@ async fn accept_tcp(listener: TcpListener, engine: Arc<Engine>) {
 /// plaintext on a TLS port, not even an error): a connection over maxclients is told so over
 /// TLS, after its handshake. The handshake runs on the connection's own task.
 ///
-/// GATE INTEGRATION: the allowlist and per-source checks of `accept_tcp` belong here too,
-/// before the handshake (they need only `peer`); the client's certificate CN is on
-/// `session.tls_client_cn` for `tls-auth-clients-user CN` (see `Tls::cn_as_user`).
-async fn accept_tls(listener: TcpListener, engine: Arc<Engine>, tls: Arc<crate::tls::Tls>) {
+/// The allowlist and the per-source cap are checked before the handshake (they need only
+/// `peer`); a refusal that has a reply (protected mode, the cap) is sent over TLS after it.
+/// With `tls-auth-clients-user CN`, a verified client certificate's CN logs the client in as
+/// that user when it exists and is on (access.rs).
+async fn accept_tls(listener: TcpListener, engine: Arc<Engine>, tls: Arc<crate::tls::Tls>, door: Arc<Door>) {
     let laddr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -206,12 +225,24 @@ async fn accept_tls(listener: TcpListener, engine: Arc<Engine>, tls: Arc<crate::
                 continue;
             }
         };
+        if !door.allowed(peer) {
+            continue;
+        }
         let _ = stream.set_nodelay(true);
         tls.refresh_on_accept(&engine);
-        let (engine, tls, laddr) = (engine.clone(), tls.clone(), laddr.clone());
+        let (engine, tls, laddr, door) = (engine.clone(), tls.clone(), laddr.clone(), door.clone());
         tokio::spawn(async move {
+            let admitted = door.admit(&engine, Some(peer));
             let Some(accepted) = tls.handshake(stream, peer).await else { return };
             let mut stream = accepted.stream;
+            let mut conn = match admitted {
+                Ok(conn) => conn,
+                Err(reply) => {
+                    let _ = stream.write_all(reply).await;
+                    let _ = stream.shutdown().await;
+                    return;
+                }
+            };
             if !admit(&engine) {
                 let _ = stream.write_all(MAX_CLIENTS_REPLY).await;
                 let _ = stream.shutdown().await;
@@ -219,13 +250,16 @@ async fn accept_tls(listener: TcpListener, engine: Arc<Engine>, tls: Arc<crate::
             }
             let handle = engine.clients.register(peer.to_string(), laddr, Transport::Tcp, unix_ms());
             let mut session = Session::new(handle);
+            if tls.cn_as_user() {
+                conn.login_on_start(accepted.client_cn.clone());
+            }
             session.tls_client_cn = accepted.client_cn;
-            serve(stream, engine, session).await;
+            serve(stream, engine, session, conn).await;
         });
     }
 }
 
-async fn accept_unix(listener: UnixListener, engine: Arc<Engine>) {
+async fn accept_unix(listener: UnixListener, engine: Arc<Engine>, door: Arc<Door>) {
     let path = listener
         .local_addr()
         .ok()
@@ -247,9 +281,18 @@ async fn accept_unix(listener: UnixListener, engine: Arc<Engine>) {
             });
             continue;
         }
+        let conn = match door.admit(&engine, None) {
+            Ok(conn) => conn,
+            Err(reply) => {
+                tokio::spawn(async move {
+                    let _ = stream.write_all(reply).await;
+                });
+                continue;
+            }
+        };
         let handle = engine.clients.register(format!("{path}:0"), path.clone(), Transport::Unix, unix_ms());
         let session = Session::new(handle);
-        tokio::spawn(serve(stream, engine.clone(), session));
+        tokio::spawn(serve(stream, engine.clone(), session, conn));
     }
 }
 

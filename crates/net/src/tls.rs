@@ -166,8 +166,6 @@ impl Tls {
 
     /// Whether `tls-auth-clients-user CN` is in force: a verified certificate's CN names the
     /// user the client is logged in as.
-    // Read by the gate integration (accept_tls), which is not wired yet.
-    #[allow(dead_code)]
     pub(crate) fn cn_as_user(&self) -> bool {
         self.generation().settings.cn_as_user
     }

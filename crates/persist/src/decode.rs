@@ -33,7 +33,12 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { hash: HashLimits::default(), zset: ZSetLimits::default(), set_max_intset: 512, inflate_budget: u64::MAX }
+        Limits {
+            hash: HashLimits::default(),
+            zset: ZSetLimits::default(),
+            set_max_intset: 512,
+            inflate_budget: u64::MAX,
+        }
     }
 }
 

@@ -44,7 +44,8 @@ pub fn verify_payload(p: &[u8]) -> bool {
     if version > RDB_VERSION_MAX_READ {
         return false;
     }
-    let stored = u64::from_le_bytes([footer[2], footer[3], footer[4], footer[5], footer[6], footer[7], footer[8], footer[9]]);
+    let stored =
+        u64::from_le_bytes([footer[2], footer[3], footer[4], footer[5], footer[6], footer[7], footer[8], footer[9]]);
     crc64(0, &p[..p.len() - 8]) == stored
 }
 
@@ -53,7 +54,8 @@ pub fn restore_value(p: &[u8], limits: &Limits) -> Result<Value, RestoreError> {
     if !verify_payload(p) {
         return Err(RestoreError::Footer);
     }
-    decode_body(&p[..p.len() - 10], limits)?.ok_or_else(|| RestoreError::Data(RdbError::Corrupt("empty collection".into())))
+    decode_body(&p[..p.len() - 10], limits)?
+        .ok_or_else(|| RestoreError::Data(RdbError::Corrupt("empty collection".into())))
 }
 
 /// The value of a payload without its footer (type byte, then the value); `None` for an

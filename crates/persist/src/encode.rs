@@ -253,7 +253,15 @@ pub(crate) fn put_value<O: Out>(o: &mut O, v: &Value, compress: bool) -> io::Res
             ints.dedup();
             let width: usize = ints
                 .iter()
-                .map(|&i| if i16::try_from(i).is_ok() { 2 } else if i32::try_from(i).is_ok() { 4 } else { 8 })
+                .map(|&i| {
+                    if i16::try_from(i).is_ok() {
+                        2
+                    } else if i32::try_from(i).is_ok() {
+                        4
+                    } else {
+                        8
+                    }
+                })
                 .max()
                 .unwrap_or(2);
             let mut blob = Vec::with_capacity(8 + width * ints.len());
@@ -435,9 +443,14 @@ impl Snapshot {
     /// it is about as fast as copying the bytes).
     pub fn capture(ks: &Keyspace, now_ms: i64) -> Snapshot {
         let mut chunks = Chunks { done: Vec::new(), cur: Vec::with_capacity(CHUNK) };
+        // Cut a little before the capacity, so records rarely make a chunk double; shrink
+        // the rare chunk a large record did grow.
         let cut = |c: &mut Chunks| {
-            if c.cur.len() >= CHUNK {
-                let full = std::mem::replace(&mut c.cur, Vec::with_capacity(CHUNK));
+            if c.cur.len() >= CHUNK - CHUNK / 16 {
+                let mut full = std::mem::replace(&mut c.cur, Vec::with_capacity(CHUNK));
+                if full.capacity() > full.len() + full.len() / 4 {
+                    full.shrink_to_fit();
+                }
                 c.done.push(full);
             }
         };

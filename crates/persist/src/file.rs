@@ -83,7 +83,11 @@ impl Drop for TempFile {
 
 /// Writes `dir/name` atomically through `write` (given a buffered writer); returns what
 /// `write` returned.
-pub fn write_atomically<T>(dir: &Path, name: &str, write: impl FnOnce(&mut BufWriter<File>) -> io::Result<T>) -> io::Result<T> {
+pub fn write_atomically<T>(
+    dir: &Path,
+    name: &str,
+    write: impl FnOnce(&mut BufWriter<File>) -> io::Result<T>,
+) -> io::Result<T> {
     let mut temp = TempFile::create(dir)?;
     let value = write(temp.writer())?;
     temp.commit(name)?;

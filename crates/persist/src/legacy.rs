@@ -36,7 +36,8 @@ pub fn walk_ziplist<'a>(zl: &'a [u8], mut f: impl FnMut(Entry<'a>) -> Result<(),
     while p < end {
         let start = p;
         let at = |i: usize| zl.get(i).copied().ok_or_else(|| bad("entry past the end"));
-        let take = |from: usize, n: usize| zl.get(from..from.saturating_add(n)).ok_or_else(|| bad("entry past the end"));
+        let take =
+            |from: usize, n: usize| zl.get(from..from.saturating_add(n)).ok_or_else(|| bad("entry past the end"));
         let prevlen = if at(p)? < 254 {
             p += 1;
             usize::from(zl[p - 1])
@@ -122,7 +123,10 @@ pub fn walk_ziplist<'a>(zl: &'a [u8], mut f: impl FnMut(Entry<'a>) -> Result<(),
 /// [count: 1 byte] ([len] field [len] [free: 1 byte] value [free bytes])* [0xFF]
 /// len = 1 byte below 254, or 254 + u32
 /// ```
-pub fn walk_zipmap<'a>(zm: &'a [u8], mut f: impl FnMut(&'a [u8], &'a [u8]) -> Result<(), RdbError>) -> Result<usize, RdbError> {
+pub fn walk_zipmap<'a>(
+    zm: &'a [u8],
+    mut f: impl FnMut(&'a [u8], &'a [u8]) -> Result<(), RdbError>,
+) -> Result<usize, RdbError> {
     let bad = || corrupt("zipmap: malformed");
     let mut p = 1;
     let mut count = 0;
@@ -219,10 +223,10 @@ mod tests {
         let mut prev = 0usize;
         let entries: Vec<Vec<u8>> = vec![
             vec![0x01, b'a'],
-            vec![0xFD],                    // immediate 12
-            vec![0xC0, 0xE8, 0x03],        // int16 1000
-            vec![0xFE, 0xF9],              // int8 -7
-            vec![0xF0, 0x70, 0x11, 0x01],  // int24 70000
+            vec![0xFD],                   // immediate 12
+            vec![0xC0, 0xE8, 0x03],       // int16 1000
+            vec![0xFE, 0xF9],             // int8 -7
+            vec![0xF0, 0x70, 0x11, 0x01], // int24 70000
             vec![0x05, b'h', b'e', b'l', b'l', b'o'],
         ];
         for e in entries {
@@ -247,7 +251,14 @@ mod tests {
         let zl = sample();
         assert_eq!(
             zl_entries(&zl).unwrap(),
-            vec![Entry::Str(b"a"), Entry::Int(12), Entry::Int(1000), Entry::Int(-7), Entry::Int(70000), Entry::Str(b"hello")]
+            vec![
+                Entry::Str(b"a"),
+                Entry::Int(12),
+                Entry::Int(1000),
+                Entry::Int(-7),
+                Entry::Int(70000),
+                Entry::Str(b"hello")
+            ]
         );
         for cut in 0..zl.len() {
             assert!(zl_entries(&zl[..cut]).is_err());

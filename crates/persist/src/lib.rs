@@ -131,7 +131,10 @@ impl std::fmt::Display for RdbError {
             RdbError::Corrupt(m) => write!(f, "malformed data: {m}"),
             RdbError::Unsupported(m) => write!(f, "unsupported {m}"),
             RdbError::Checksum { stored, computed } => {
-                write!(f, "CRC-64 checksum mismatch (stored {stored:016x}, computed {computed:016x}): the file is damaged")
+                write!(
+                    f,
+                    "CRC-64 checksum mismatch (stored {stored:016x}, computed {computed:016x}): the file is damaged"
+                )
             }
             RdbError::Version(m) => f.write_str(m),
         }

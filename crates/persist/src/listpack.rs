@@ -289,8 +289,27 @@ mod tests {
 
     #[test]
     fn every_encoding_round_trips() {
-        let ints =
-            [0, 1, 127, 128, -1, -4096, 4095, 4096, -4097, 32767, -32768, 32768, 8_388_607, -8_388_608, 8_388_608, i64::from(i32::MAX), i64::from(i32::MIN), i64::MAX, i64::MIN];
+        let ints = [
+            0,
+            1,
+            127,
+            128,
+            -1,
+            -4096,
+            4095,
+            4096,
+            -4097,
+            32767,
+            -32768,
+            32768,
+            8_388_607,
+            -8_388_608,
+            8_388_608,
+            i64::from(i32::MAX),
+            i64::from(i32::MIN),
+            i64::MAX,
+            i64::MIN,
+        ];
         let long = vec![b'z'; 5000];
         let mid = vec![b'y'; 200];
         let mut w = Writer::new();
@@ -307,7 +326,15 @@ mod tests {
         let lp = w.finish();
         let got = all(&lp);
         let mut want: Vec<Entry<'_>> = ints.iter().map(|&v| Entry::Int(v)).collect();
-        want.extend([Entry::Str(b"hello"), Entry::Str(b"-0"), Entry::Str(b"007"), Entry::Str(b""), Entry::Str(&mid), Entry::Str(&long), Entry::Int(-123)]);
+        want.extend([
+            Entry::Str(b"hello"),
+            Entry::Str(b"-0"),
+            Entry::Str(b"007"),
+            Entry::Str(b""),
+            Entry::Str(&mid),
+            Entry::Str(&long),
+            Entry::Int(-123),
+        ]);
         assert_eq!(got, want);
     }
 

@@ -103,7 +103,12 @@ pub fn load_file(path: &Path, ks: &mut Keyspace, opts: &LoadOptions) -> Result<L
         }
         file.seek(SeekFrom::Start(0))?;
     }
-    let mut report = load_from(BufReader::with_capacity(1 << 20, file), len, ks, &LoadOptions { verify_checksum: false, ..opts.clone() })?;
+    let mut report = load_from(
+        BufReader::with_capacity(1 << 20, file),
+        len,
+        ks,
+        &LoadOptions { verify_checksum: false, ..opts.clone() },
+    )?;
     report.checksum_verified = verified;
     Ok(report)
 }
@@ -188,7 +193,9 @@ pub fn load_from<R: Read>(r: R, len: u64, ks: &mut Keyspace, opts: &LoadOptions)
                 ))
             }
             OPCODE_MODULE_AUX => {
-                return Err(RdbError::Unsupported("module auxiliary data (opcode 247): Redoubt loads no modules".into()))
+                return Err(RdbError::Unsupported(
+                    "module auxiliary data (opcode 247): Redoubt loads no modules".into(),
+                ))
             }
             _ if !is_value_type(t) => return Err(RdbError::Corrupt(format!("unknown record type {t}"))),
             _ => {}

@@ -197,7 +197,8 @@ fn dump_restore_round_trip() {
     db.for_each_entry(NOW, |k, v, _| {
         for compress in [true, false] {
             let p = dump_value(v, compress);
-            let back = restore_value(&p, &Limits::default()).unwrap_or_else(|e| panic!("{}: {e:?}", String::from_utf8_lossy(k)));
+            let back = restore_value(&p, &Limits::default())
+                .unwrap_or_else(|e| panic!("{}: {e:?}", String::from_utf8_lossy(k)));
             assert_eq!(&back, v);
             // One flipped bit anywhere fails the footer check.
             let mut bad = p.clone();
@@ -230,4 +231,3 @@ fn lzf_bomb_is_bounded() {
     let limits = Limits { inflate_budget: 1 << 20, ..Limits::default() };
     assert!(redoubt_persist::decode_body(&body, &limits).is_err());
 }
-

@@ -53,6 +53,9 @@ pub enum AuditEvent {
     AclChange,
     /// The replication role changed.
     RoleChange,
+    /// The server refused to start (preflight: file modes, exposure); written when the
+    /// audit log itself could be opened.
+    StartRefused,
 }
 
 impl AuditEvent {
@@ -70,6 +73,7 @@ impl AuditEvent {
             AuditEvent::ConfigChange => "config_change",
             AuditEvent::AclChange => "acl_change",
             AuditEvent::RoleChange => "role_change",
+            AuditEvent::StartRefused => "start_refused",
         }
     }
 }

@@ -10,6 +10,8 @@
 //! - [`AuditLog`]: JSON-lines audit log, 0600, rate-limited. [`AclLog`]: ACL LOG.
 //! - [`SourceAllowlist`]: `allow-from` CIDRs.
 //! - [`passwd`], [`genpass`]: secrets and their ACL lines.
+//! - [`Gate`]: all of the above as the server installs it, implementing the command layer's
+//!   seams (`redoubt_commands::gate`); its module docs list where the server calls what.
 //!
 //! The crate is pure: no sockets, no async; the door (`net`) calls it.
 
@@ -20,10 +22,12 @@ pub mod acllog;
 pub mod allowlist;
 pub mod audit;
 mod error;
+pub mod gate;
 mod index;
 mod json;
 mod keys;
 pub mod password;
+mod redis_commands;
 mod selector;
 pub mod throttle;
 mod user;
@@ -36,11 +40,12 @@ pub use acllog::{AclLog, AclLogContext, AclLogEntry, AclLogReason};
 pub use allowlist::{canonical_ip, SourceAllowlist};
 pub use audit::{AuditConfig, AuditEvent, AuditLog, AuditRecord, AuditSource};
 pub use error::{AclError, RuleError};
+pub use gate::{AuthTurn, Gate, GateUser};
 pub use index::CommandIndex;
 pub use password::{argon2id_hash, constant_time_eq, genpass, passwd, sha256_hex, Passwd};
 pub use throttle::{AuthThrottle, Decision, FailureOutcome, SourceKey, ThrottleConfig};
 pub use user::{key_flags_access, AclUser, Denial, DenialReason, SelectorInfo, UserInfo};
 pub use users::{
-    check_private_file, parse_acl_text, secure_default_user, AuthError, UserHandle, Users, UsersSetup,
+    aclfile_path, check_private_file, parse_acl_text, secure_default_user, AuthError, UserHandle, Users, UsersSetup,
     AUTH_WITHOUT_PASSWORD_ERROR, DATA_SURFACE_RULES, MAX_ACL_FILE_BYTES,
 };

@@ -122,10 +122,19 @@ impl Selector {
             }
             self.allchannels = false;
         } else if b.first() == Some(&b'+') && b.get(1) != Some(&b'@') {
-            self.allow_command(&op[1..], idx)?;
+            match self.allow_command(&op[1..], idx) {
+                // A Redis command Redoubt does not have (or a first-arg of one): nothing to
+                // allow (redis_commands.rs).
+                Err(RuleError::UnknownCommand) if absent_redis_command(&op[1..], idx, true) => {}
+                other => other?,
+            }
         } else if b.first() == Some(&b'-') && b.get(1) != Some(&b'@') {
-            let id = idx.lookup(&op[1..]).ok_or(RuleError::UnknownCommand)?;
-            self.change(id, false, idx);
+            match idx.lookup(&op[1..]) {
+                Some(id) => self.change(id, false, idx),
+                // A Redis command Redoubt does not have: nothing to deny.
+                None if absent_redis_command(&op[1..], idx, false) => {}
+                None => return Err(RuleError::UnknownCommand),
+            }
         } else if (b.first() == Some(&b'+') || b.first() == Some(&b'-')) && b.get(1) == Some(&b'@') {
             let c = CommandIndex::category(&op[2..]).ok_or(RuleError::UnknownCommand)?;
             self.change_category(c, b[0] == b'+', idx);
@@ -423,4 +432,18 @@ impl Selector {
         }
         Ok(())
     }
+}
+
+/// Whether a `+`/`-` rule names a Redis 7.0.15 command (or subcommand) that Redoubt does not
+/// have, so that Redis's ACL lines load: `-debug`, `+eval`, `-memory|doctor`, and with
+/// `first_arg` (`+` rules) `+debug|object` too. Such rules have no effect.
+fn absent_redis_command(name: &str, idx: &CommandIndex, first_arg: bool) -> bool {
+    use crate::redis_commands::is_redis_command;
+    if idx.lookup(name).is_none() && is_redis_command(name) {
+        return true;
+    }
+    first_arg
+        && name.split_once('|').is_some_and(|(cmd, arg)| {
+            !arg.is_empty() && !arg.contains('|') && idx.lookup(cmd).is_none() && is_redis_command(cmd)
+        })
 }

@@ -175,7 +175,7 @@ impl Users {
     /// Users from the configuration: `user` lines, `requirepass`, `aclfile`,
     /// `acl-pubsub-default`.
     pub fn from_config(cfg: &Config) -> Result<Users, AclError> {
-        let aclfile = cfg.value("aclfile").filter(|s| !s.is_empty()).map(PathBuf::from);
+        let aclfile = aclfile_path(cfg);
         let pubsub_all = cfg.value("acl-pubsub-default").is_some_and(|v| v == "allchannels");
         Users::setup(UsersSetup {
             users: &cfg.users,
@@ -482,6 +482,19 @@ impl Users {
         }
         result
     }
+}
+
+/// The `aclfile` of a configuration, if any. A relative path is relative to `dir` when `dir`
+/// is set, as in Redis (which changes into `dir` before it loads the aclfile; Redoubt does not
+/// change its working directory, so it joins them); with Redoubt's default `dir`
+/// (`redoubt-data`) it is relative to the working directory, where Redis's default `dir` (the
+/// working directory) would have found it.
+pub fn aclfile_path(cfg: &Config) -> Option<PathBuf> {
+    let file = PathBuf::from(cfg.value("aclfile").filter(|s| !s.is_empty())?);
+    if file.is_absolute() || cfg.dir == Path::new("redoubt-data") {
+        return Some(file);
+    }
+    Some(cfg.dir.join(file))
 }
 
 /// Largest ACL file read, bytes.

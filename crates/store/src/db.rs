@@ -17,6 +17,13 @@
 //! `set_deadline`, `persist`, lazy and active expiry, `clear`) records the tracked keys it
 //! touches, and the engine drains them ([`Db::take_touched`]) after each command. No command
 //! has to remember a hook; with nothing tracked the cost is one emptiness check.
+//!
+//! Keyspace events: when the engine says someone listens ([`crate::Keyspace::set_event_mask`]),
+//! the events the store itself causes are recorded in order, for the engine to publish (Redis's
+//! `notifyKeyspaceEvent` calls in `deleteExpiredKeyAndPropagate`, `dbAdd` and
+//! `performEvictions`): a key deleted by lazy or active expiry ([`KeyEvent::Expired`]), a key
+//! created ([`KeyEvent::New`]), a key evicted ([`KeyEvent::Evicted`]). With the mask at 0 (the
+//! default) the cost is one byte test at those places.
 
 use std::collections::HashMap;
 
@@ -112,6 +119,44 @@ impl Tracking {
     }
 }
 
+/// A keyspace event the store causes, recorded when its class is in the event mask.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyEvent {
+    /// The key was deleted because its deadline passed (lazily or by active expiry).
+    Expired,
+    /// The key was created (it did not exist, or had expired).
+    New,
+    /// The key was deleted by eviction.
+    Evicted,
+}
+
+impl KeyEvent {
+    /// The event's bit in the mask given to [`crate::Keyspace::set_event_mask`].
+    pub const fn bit(self) -> u8 {
+        match self {
+            KeyEvent::Expired => 1,
+            KeyEvent::New => 2,
+            KeyEvent::Evicted => 4,
+        }
+    }
+
+    /// Redis's name of the event.
+    pub const fn name(self) -> &'static str {
+        match self {
+            KeyEvent::Expired => "expired",
+            KeyEvent::New => "new",
+            KeyEvent::Evicted => "evicted",
+        }
+    }
+}
+
+/// The events of a database waiting to be published, and which ones to record.
+#[derive(Debug, Default)]
+pub(crate) struct Events {
+    pub(crate) mask: u8,
+    pub(crate) pending: Vec<(KeyEvent, Box<[u8]>)>,
+}
+
 /// One database: the keys, their values, deadlines and access clocks, the table of volatile
 /// keys active expiry walks, and an incremental count of the memory they use.
 #[derive(Debug)]
@@ -130,6 +175,8 @@ pub struct Db {
     /// Watched and blocked-on keys, and which of them were modified (stays with the index
     /// across SWAPDB).
     pub(crate) tracking: Tracking,
+    /// Keyspace events recorded for the engine.
+    pub(crate) events: Events,
 }
 
 impl Default for Db {
@@ -151,6 +198,7 @@ impl Db {
             expired_keys: 0,
             lfu: LfuConfig::default(),
             tracking: Tracking::default(),
+            events: Events::default(),
         }
     }
 
@@ -198,6 +246,7 @@ impl Db {
                     self.volatile.remove_index(vi);
                     self.remove_main_index(i);
                     self.expired_keys += 1;
+                    self.note_event(KeyEvent::Expired, key);
                     return None;
                 }
             }
@@ -277,6 +326,8 @@ impl Db {
                     let expired = now_ms > old;
                     if expired {
                         self.expired_keys += 1;
+                        self.note_event(KeyEvent::Expired, key);
+                        self.note_event(KeyEvent::New, key);
                     }
                     if expired || !keep_ttl || deadline.is_some() {
                         self.volatile.remove_index(vi);
@@ -294,6 +345,7 @@ impl Db {
             }
         } else {
             self.main.insert_hashed(key, hash, entry);
+            self.note_event(KeyEvent::New, key);
         }
         if let Some(d) = deadline {
             self.attach_deadline(key, hash, d);
@@ -501,7 +553,16 @@ impl Db {
         empty.lfu = self.lfu;
         empty.expired_keys = self.expired_keys;
         std::mem::swap(&mut empty.tracking, &mut self.tracking);
+        std::mem::swap(&mut empty.events, &mut self.events);
         std::mem::replace(self, empty)
+    }
+
+    /// Records `event` about `key` if its class is in the event mask.
+    #[inline]
+    pub(crate) fn note_event(&mut self, event: KeyEvent, key: &[u8]) {
+        if self.events.mask & event.bit() != 0 {
+            self.events.pending.push((event, key.into()));
+        }
     }
 
     /// Records `key` as touched if some client watches or blocks on it: the hot path pays one

@@ -370,7 +370,9 @@ impl<V> Dict<V> {
     /// included) and heap-allocated keys. Heap memory owned by values is not included.
     pub fn mem_bytes(&self) -> usize {
         alloc_size(self.buckets.capacity() * mem::size_of::<u32>())
-            + alloc_size(self.slots.capacity() * mem::size_of::<Slot<V>>())
+            // Length, not capacity: a removed key must free measurable memory (eviction
+            // depends on it), and capacity never written is not resident anyway.
+            + alloc_size(self.slots.len() * mem::size_of::<Slot<V>>())
             + self.key_heap
     }
 

@@ -28,8 +28,10 @@
 //!
 //! Deleting a key goes through [`crate::Db::remove`], so evictions are modifications for
 //! WATCH and keep the memory accounting exact; an evicted key that turns out to have expired
-//! already is counted as expired, not evicted.
+//! already is counted as expired, not evicted. Evictions are recorded as
+//! [`KeyEvent::Evicted`] keyspace events when the event mask asks for them.
 
+use crate::db::KeyEvent;
 use crate::keyspace::Keyspace;
 
 /// Candidates kept in the eviction pool (Redis's `EVPOOL_SIZE`).
@@ -40,6 +42,10 @@ pub const DEFAULT_SAMPLES: usize = 5;
 
 /// Deletions between two calls of the caller's `out_of_time` callback.
 pub const TIME_CHECK_EVERY: u64 = 16;
+
+/// Most keys sampled per database per round, whatever `maxmemory-samples` says, so that a
+/// huge setting cannot stall a command (Redis samples at most the table's size, as here).
+pub const MAX_SAMPLES: usize = 1024;
 
 /// Pool refills in one search for a victim before giving up. Two always suffice (a refill
 /// from a non-empty table inserts a live key or finds a pool of better live keys; one pass
@@ -160,8 +166,9 @@ impl Keyspace {
 
     /// Evicts keys by `policy` until [`Keyspace::used_bytes`] is at most `limit` bytes (see
     /// the [module documentation](self)). `samples` keys per database are sampled per round
-    /// (at least 1). `out_of_time` is called every [`TIME_CHECK_EVERY`] deletions; when it
-    /// returns true the pass stops with [`EvictOutcome::Interrupted`].
+    /// (at least 1, at most [`MAX_SAMPLES`] and the database's size). `out_of_time` is called
+    /// every [`TIME_CHECK_EVERY`] deletions; when it returns true the pass stops with
+    /// [`EvictOutcome::Interrupted`].
     ///
     /// Cost when within the limit: one sum over the databases.
     pub fn evict(
@@ -179,7 +186,7 @@ impl Keyspace {
         if policy == EvictionPolicy::NoEviction {
             return EvictOutcome::Failed;
         }
-        let samples = samples.max(1);
+        let samples = samples.clamp(1, MAX_SAMPLES);
         let mut state = std::mem::take(&mut self.evict);
         if state.pool_policy != Some(policy) {
             state.clear_pool();
@@ -198,6 +205,7 @@ impl Keyspace {
             if let Some(d) = self.get_db(db) {
                 if d.remove(&key, now_ms).is_some() {
                     state.evicted += 1;
+                    d.note_event(KeyEvent::Evicted, &key);
                 }
             }
             state.spare.push(key);
@@ -233,7 +241,7 @@ impl Keyspace {
                     continue;
                 }
                 total += n;
-                for _ in 0..samples {
+                for _ in 0..samples.min(n) {
                     let scored = if volatile {
                         db.volatile.random_entry().and_then(|(key, &deadline)| {
                             let score = match policy {
@@ -505,6 +513,15 @@ mod tests {
     }
 
     #[test]
+    fn huge_sample_counts_are_capped() {
+        let mut ks = filled(10, true);
+        for policy in [EvictionPolicy::AllKeysLru, EvictionPolicy::VolatileTtl] {
+            assert_ne!(ks.evict(0, policy, usize::MAX, NOW, never), EvictOutcome::Interrupted);
+        }
+        assert_eq!(ks.total_keys(), 0);
+    }
+
+    #[test]
     fn pool_is_bounded_ordered_and_unique() {
         let mut st = EvictState::default();
         for i in 0..100u64 {
@@ -530,7 +547,6 @@ mod tests {
     }
 
     #[test]
-    #[ignore = "needs Dict::mem_bytes to count the slots in use, not the arena's capacity"]
     fn small_keys_free_memory_in_proportion() {
         // Keys whose key and value live inside the table slot: each eviction must show up in
         // used_bytes, or a pass deletes keys until a table happens to shrink (half of them).

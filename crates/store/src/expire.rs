@@ -7,7 +7,7 @@
 //! so no expired key can hide from the cycle, and keys that are alive are not re-examined
 //! before the others have been.
 
-use crate::db::Db;
+use crate::db::{Db, KeyEvent};
 
 /// Keys examined per sampling round (Redis's `ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP`).
 pub const KEYS_PER_LOOP: usize = 20;
@@ -71,6 +71,9 @@ impl Db {
             expired.sort_unstable_by(|a, b| b.cmp(a));
             for &vi in &expired {
                 if let Some((key, _)) = self.volatile.get_index(vi) {
+                    if self.events.mask & KeyEvent::Expired.bit() != 0 {
+                        self.events.pending.push((KeyEvent::Expired, key.into()));
+                    }
                     if let Some(i) = self.main.find(key) {
                         self.remove_main_index(i);
                     }

@@ -1,8 +1,9 @@
 //! [`Keyspace`]: the numbered databases (SELECT, SWAPDB, FLUSHALL), the active expiry cycle
 //! across them, and the keyspace statistics INFO reports.
 
-use crate::db::{Db, LfuConfig};
+use crate::db::{Db, KeyEvent, LfuConfig};
 use crate::expire::KEYS_PER_LOOP;
+use crate::value::Value;
 
 /// Keyspace counters (INFO stats). Plain numbers, summed over the databases.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -27,6 +28,8 @@ pub struct Keyspace {
     tracked: usize,
     /// Eviction pool and counters (see [`crate::evict`]).
     pub(crate) evict: crate::evict::EvictState,
+    /// The keyspace events the databases record (see [`Keyspace::set_event_mask`]).
+    event_mask: u8,
 }
 
 impl Keyspace {
@@ -39,6 +42,7 @@ impl Keyspace {
             next_expire_db: 0,
             tracked: 0,
             evict: Default::default(),
+            event_mask: 0,
         }
     }
 
@@ -133,6 +137,39 @@ impl Keyspace {
         }
     }
 
+    /// Which keyspace events the databases record from now on: a union of [`KeyEvent::bit`]s
+    /// (0, the default, records nothing). Events pending of classes no longer asked for are
+    /// dropped. Cheap when the mask does not change.
+    #[inline]
+    pub fn set_event_mask(&mut self, mask: u8) {
+        if mask != self.event_mask {
+            self.event_mask = mask;
+            for db in &mut self.dbs {
+                db.events.mask = mask;
+                db.events.pending.retain(|(e, _)| mask & e.bit() != 0);
+            }
+        }
+    }
+
+    /// The mask last given to [`Keyspace::set_event_mask`].
+    #[inline]
+    pub fn event_mask(&self) -> u8 {
+        self.event_mask
+    }
+
+    /// Appends to `out` the keyspace events recorded since the last call, as (database,
+    /// event, key), database by database, each in the order they happened.
+    pub fn take_events(&mut self, out: &mut Vec<(usize, KeyEvent, Box<[u8]>)>) {
+        if self.event_mask == 0 {
+            return;
+        }
+        for (i, db) in self.dbs.iter_mut().enumerate() {
+            if !db.events.pending.is_empty() {
+                out.extend(db.events.pending.drain(..).map(|(e, k)| (i, e, k)));
+            }
+        }
+    }
+
     /// Empties every database (FLUSHALL).
     pub fn flush_all(&mut self) {
         for db in &mut self.dbs {
@@ -183,6 +220,18 @@ impl Keyspace {
         reclaimed
     }
 
+    /// A read command's lookup (Redis's `lookupKeyRead`): one hash lookup that also counts
+    /// the hit or miss for INFO.
+    pub fn read(&mut self, db: usize, key: &[u8], now_ms: i64, touch: bool) -> Option<&Value> {
+        let value = self.dbs[db].get(key, now_ms, touch);
+        if value.is_some() {
+            self.hits += 1;
+        } else {
+            self.misses += 1;
+        }
+        value
+    }
+
     /// Counts a key lookup by a read command as a hit or a miss (INFO `keyspace_hits`,
     /// `keyspace_misses`).
     pub fn record_lookup(&mut self, hit: bool) {
@@ -216,7 +265,7 @@ impl Keyspace {
 
 #[cfg(test)]
 mod tracking_tests {
-    use super::Keyspace;
+    use super::{KeyEvent, Keyspace};
     use crate::Value;
 
     fn touched(ks: &mut Keyspace) -> Vec<(usize, String)> {
@@ -282,6 +331,53 @@ mod tracking_tests {
         assert_eq!(touched(&mut ks), vec![(0, "a".into())]);
         ks.db(0).set(b"a", Value::from_bytes(b"2"), false, 0);
         assert_eq!(touched(&mut ks), vec![(0, "a".into())]);
+    }
+
+    #[test]
+    fn store_events_are_recorded_in_order_when_asked_for() {
+        let events = |ks: &mut Keyspace| {
+            let mut out = Vec::new();
+            ks.take_events(&mut out);
+            out.into_iter()
+                .map(|(db, e, k)| (db, e.name(), String::from_utf8_lossy(&k).into_owned()))
+                .collect::<Vec<_>>()
+        };
+        let mut ks = Keyspace::new(2);
+        ks.db(0).set(b"a", Value::from_bytes(b"1"), false, 0);
+        assert!(events(&mut ks).is_empty());
+        ks.set_event_mask(KeyEvent::Expired.bit() | KeyEvent::New.bit() | KeyEvent::Evicted.bit());
+        // Overwriting is not creating.
+        ks.db(0).set(b"a", Value::from_bytes(b"2"), false, 0);
+        ks.db(1).set_with_deadline(b"b", Value::from_bytes(b"1"), 10, 0);
+        assert_eq!(events(&mut ks), vec![(1, "new", "b".into())]);
+        // Lazy expiry, then a write over an expired key: expired, then new.
+        ks.db(1).set_with_deadline(b"c", Value::from_bytes(b"1"), 10, 0);
+        assert!(!ks.db(1).exists(b"b", 20));
+        ks.db(1).set(b"c", Value::from_bytes(b"2"), false, 20);
+        assert_eq!(
+            events(&mut ks),
+            vec![
+                (1, "new", "c".into()),
+                (1, "expired", "b".into()),
+                (1, "expired", "c".into()),
+                (1, "new", "c".into())
+            ]
+        );
+        // Active expiry.
+        ks.db(0).set_with_deadline(b"d", Value::from_bytes(b"1"), 10, 0);
+        ks.active_expire_cycle(20, 100);
+        assert_eq!(events(&mut ks), vec![(0, "new", "d".into()), (0, "expired", "d".into())]);
+        // Eviction.
+        ks.evict(0, crate::evict::EvictionPolicy::AllKeysRandom, 5, 20, || false);
+        assert_eq!(events(&mut ks), vec![(0, "evicted", "a".into()), (1, "evicted", "c".into())]);
+        // Only the classes asked for.
+        ks.set_event_mask(KeyEvent::Expired.bit());
+        ks.db(0).set_with_deadline(b"e", Value::from_bytes(b"1"), 10, 0);
+        assert!(!ks.db(0).exists(b"e", 20));
+        assert_eq!(events(&mut ks), vec![(0, "expired", "e".into())]);
+        ks.set_event_mask(0);
+        ks.db(0).set(b"f", Value::from_bytes(b"1"), false, 0);
+        assert!(events(&mut ks).is_empty());
     }
 
     #[test]

@@ -18,28 +18,28 @@
 #![warn(missing_docs)]
 
 mod db;
-pub mod evict;
 pub mod dict;
-pub mod hash;
-pub mod list;
-pub mod set;
-pub mod zset;
+pub mod evict;
 mod expire;
 pub mod glob;
+pub mod hash;
 mod keyspace;
+pub mod list;
 mod mem;
+pub mod set;
 mod string;
 mod value;
+pub mod zset;
 
-pub use db::{Db, LfuConfig, LFU_INIT_VAL};
+pub use db::{Db, KeyEvent, LfuConfig, LFU_INIT_VAL};
 pub use dict::Dict;
 pub use expire::KEYS_PER_LOOP;
 pub use glob::{glob_match, matches_everything};
-pub use keyspace::{Keyspace, KeyspaceStats};
-pub use mem::alloc_size;
-pub use string::{parse_i64, StrValue, EMBSTR_LIMIT, STR_INLINE};
 pub use hash::HashValue;
+pub use keyspace::{Keyspace, KeyspaceStats};
 pub use list::ListValue;
+pub use mem::alloc_size;
 pub use set::SetValue;
+pub use string::{parse_i64, StrValue, EMBSTR_LIMIT, STR_INLINE};
 pub use value::{Value, ValueMut};
 pub use zset::ZSetValue;

@@ -4,6 +4,7 @@
 
 use super::{bit_offset, with_bits};
 use crate::context::{is_opt, parse_i64, CmdError, CmdResult, Ctx};
+use crate::pubsub::notify::{keyspace_event, STRING};
 use crate::strings::{mark_dirty, Lookup};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -138,6 +139,7 @@ fn bitfield_generic(ctx: &mut Ctx<'_>, readonly_cmd: bool) -> CmdResult {
     })?;
     if changes > 0 {
         mark_dirty(ctx, changes);
+        keyspace_event(ctx, STRING, "setbit", &ctx.args[1]);
     }
     Ok(())
 }

@@ -138,7 +138,7 @@ fn section(ctx: &mut Ctx<'_>, name: &str, t: &mut String) {
             let ks = ctx.keyspace.stats();
             let _ = write!(
                 t,
-                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nevicted_clients:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\ntotal_error_replies:{}\r\nprotocol_errors:{}\r\nhttp_probes_refused:{}\r\n",
+                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nevicted_clients:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\nmigrate_cached_sockets:0\r\ntotal_error_replies:{}\r\nprotocol_errors:{}\r\nhttp_probes_refused:{}\r\n",
                 s.connections.load(Ordering::Relaxed),
                 s.commands.load(Ordering::Relaxed),
                 s.net_input_bytes.load(Ordering::Relaxed),

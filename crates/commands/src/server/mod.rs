@@ -135,6 +135,12 @@ pub(crate) fn config_set(ctx: &mut Ctx<'_>) -> CmdResult {
         .map(|p| (String::from_utf8_lossy(&p[0]).into_owned(), String::from_utf8_lossy(&p[1]).into_owned()))
         .collect();
     ctx.engine.config_mut().set_many(&pairs).map_err(|e| CmdError(e.message().to_string().into()))?;
+    // The gate applies what it owns (requirepass, acl-pubsub-default, acllog-max-len) and
+    // audits the change: names only, never values.
+    if let Some(gate) = ctx.engine.gate().cloned() {
+        let names: Vec<String> = pairs.iter().map(|(n, _)| n.to_ascii_lowercase()).collect();
+        gate.config_changed(ctx.engine, ctx.session, &names);
+    }
     ctx.out.ok();
     Ok(())
 }
@@ -227,6 +233,10 @@ pub(crate) fn memory_usage(ctx: &mut Ctx<'_>) -> CmdResult {
 
 /// MEMORY HELP
 pub(crate) fn memory_help(ctx: &mut Ctx<'_>) -> CmdResult {
-    help_reply(ctx, "MEMORY", &["USAGE <key> [SAMPLES <count>]", "    Return memory in bytes used by <key> and its value."]);
+    help_reply(
+        ctx,
+        "MEMORY",
+        &["USAGE <key> [SAMPLES <count>]", "    Return memory in bytes used by <key> and its value."],
+    );
     Ok(())
 }

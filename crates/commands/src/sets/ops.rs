@@ -9,6 +9,7 @@
 
 use super::{max_intset, read_set, reply_member};
 use crate::context::{is_opt, parse_i64, CmdError, CmdResult, Ctx};
+use crate::pubsub::notify::{keyspace_event, GENERIC, SET};
 use crate::strings::{mark_dirty, Lookup};
 use bytes::Bytes;
 use redoubt_store::set::Member;
@@ -72,6 +73,16 @@ fn store(ctx: &mut Ctx<'_>, dst: &[u8], result: SetValue) {
     };
     if changed {
         mark_dirty(ctx, 1);
+        if len > 0 {
+            // The command storing: SINTERSTORE, SUNIONSTORE or SDIFFSTORE.
+            let event = ["sunionstore", "sdiffstore"]
+                .into_iter()
+                .find(|name| is_opt(&ctx.args[0], name))
+                .unwrap_or("sinterstore");
+            keyspace_event(ctx, SET, event, dst);
+        } else {
+            keyspace_event(ctx, GENERIC, "del", dst);
+        }
     }
     ctx.out.int(i64::try_from(len).unwrap_or(i64::MAX));
 }

@@ -7,6 +7,7 @@
 use super::{read_set, reply_member, write_set};
 use crate::context::{CmdError, CmdResult, Ctx};
 use crate::hashes::SIZE_CHECK_EVERY;
+use crate::pubsub::notify::{keyspace_event, GENERIC, SET};
 use crate::strings::{mark_dirty, proto_max_bulk_len, Lookup};
 use redoubt_store::{SetValue, Value};
 use std::collections::HashSet;
@@ -39,14 +40,20 @@ fn spop_one(ctx: &mut Ctx<'_>) -> CmdResult {
                     reply_member(out, m);
                 }
                 s.remove_index(i);
-                true
+                Some(s.is_empty())
             }
-            None => false,
+            None => None,
         },
     )?;
-    match popped {
-        Some(true) => mark_dirty(ctx, 1),
-        _ => ctx.out.null(),
+    match popped.flatten() {
+        Some(emptied) => {
+            mark_dirty(ctx, 1);
+            keyspace_event(ctx, SET, "spop", &ctx.args[1]);
+            if emptied {
+                keyspace_event(ctx, GENERIC, "del", &ctx.args[1]);
+            }
+        }
+        None => ctx.out.null(),
     }
     Ok(())
 }
@@ -94,6 +101,10 @@ fn spop_count(ctx: &mut Ctx<'_>) -> CmdResult {
         },
     )?;
     mark_dirty(ctx, n as u64);
+    keyspace_event(ctx, SET, "spop", key);
+    if n == size {
+        keyspace_event(ctx, GENERIC, "del", key);
+    }
     Ok(())
 }
 

@@ -1,8 +1,8 @@
 //! Table entries of the blocking family: Redis 7.0.15's metadata for each command (arity,
 //! flags, ACL categories, key specs, docs), bound to our handlers.
 
-use crate::spec::*;
 use crate::blocking;
+use crate::spec::*;
 
 /// The blocking commands.
 pub(crate) static BLOCKING: &[CommandSpec] = &[

@@ -1,8 +1,8 @@
 //! Table entries of the hashes family: Redis 7.0.15's metadata for each command (arity,
 //! flags, ACL categories, key specs, docs), bound to our handlers.
 
-use crate::spec::*;
 use crate::hashes;
+use crate::spec::*;
 
 /// The hashes commands.
 pub(crate) static HASHES: &[CommandSpec] = &[

@@ -1,8 +1,8 @@
 //! Table entries of the hll family: Redis 7.0.15's metadata for each command (arity,
 //! flags, ACL categories, key specs, docs), bound to our handlers.
 
-use crate::spec::*;
 use crate::hll;
+use crate::spec::*;
 
 /// The hll commands.
 pub(crate) static HLL: &[CommandSpec] = &[

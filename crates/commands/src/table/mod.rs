@@ -4,27 +4,44 @@
 
 mod bits;
 mod blocking;
-mod pubsub;
-mod transactions;
-mod hashes;
-mod sets;
 mod connection;
+mod gate;
+mod hashes;
+mod hll;
 mod keys;
 mod lists;
-mod server;
-mod strings;
-mod zsets;
-mod hll;
 mod persistence;
+mod pubsub;
+mod server;
+mod sets;
 mod sort;
+mod strings;
+mod transactions;
+mod zsets;
 
 use crate::spec::CommandSpec;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Every family's entries.
-static FAMILIES: &[&[CommandSpec]] =
-    &[strings::STRINGS, bits::BITS, keys::KEYS, lists::LISTS, hashes::HASHES, sets::SETS, server::SERVER, connection::CONNECTION, transactions::TRANSACTIONS, blocking::BLOCKING, pubsub::PUBSUB, zsets::ZSETS, hll::HLL, sort::SORT, persistence::PERSISTENCE];
+static FAMILIES: &[&[CommandSpec]] = &[
+    strings::STRINGS,
+    bits::BITS,
+    keys::KEYS,
+    lists::LISTS,
+    hashes::HASHES,
+    sets::SETS,
+    server::SERVER,
+    connection::CONNECTION,
+    transactions::TRANSACTIONS,
+    blocking::BLOCKING,
+    pubsub::PUBSUB,
+    zsets::ZSETS,
+    hll::HLL,
+    sort::SORT,
+    persistence::PERSISTENCE,
+    gate::GATE,
+];
 
 /// Longest command name we look up without allocating; longer names are unknown anyway.
 const MAX_NAME: usize = 32;

@@ -1,8 +1,8 @@
 //! Table entries of the pubsub family: Redis 7.0.15's metadata for each command (arity,
 //! flags, ACL categories, key specs, docs), bound to our handlers.
 
-use crate::spec::*;
 use crate::pubsub;
+use crate::spec::*;
 
 /// The pubsub commands.
 pub(crate) static PUBSUB: &[CommandSpec] = &[

@@ -1,8 +1,8 @@
 //! Table entries of the sets family: Redis 7.0.15's metadata for each command (arity,
 //! flags, ACL categories, key specs, docs), bound to our handlers.
 
-use crate::spec::*;
 use crate::sets;
+use crate::spec::*;
 
 /// The sets commands.
 pub(crate) static SETS: &[CommandSpec] = &[

@@ -6,6 +6,7 @@
 use super::{read_zset, reply_scored};
 use crate::context::{is_opt, parse_i64, CmdError, CmdResult, Ctx};
 use crate::hashes::scan;
+use crate::pubsub::notify::{keyspace_event, GENERIC, ZSET};
 use crate::strings::{mark_dirty, proto_max_bulk_len, Lookup};
 use bytes::Bytes;
 use redoubt_resp::{format_double, Protocol, ReplyBuffer};
@@ -101,6 +102,12 @@ fn zpop_generic(
         db.remove(key, lk.now);
     }
     mark_dirty(ctx, popped as u64);
+    if popped > 0 {
+        keyspace_event(ctx, ZSET, if max { "zpopmax" } else { "zpopmin" }, key);
+        if empty {
+            keyspace_event(ctx, GENERIC, "del", key);
+        }
+    }
     Ok(())
 }
 

@@ -9,6 +9,7 @@
 use super::parse::{lex_range, score_range};
 use super::{int_of, limits, read_zset, reply_scored, store_entries, write_zset};
 use crate::context::{is_opt, parse_i64, CmdError, CmdResult, Ctx};
+use crate::pubsub::notify::{keyspace_event, GENERIC, ZSET};
 use crate::strings::{mark_dirty, Lookup};
 use redoubt_store::zset::{LexRange, ScoreRange, ZSetLimits};
 use redoubt_store::ZSetValue;
@@ -156,7 +157,7 @@ fn zrange_generic(ctx: &mut Ctx<'_>, first: usize, store: bool, mut by: By, rev:
         });
         let rank_len = matches!(spec, Spec::Rank(..)).then_some(entries.len());
         listpack_phase(&mut entries, rank_len, limits(ctx));
-        let n = store_entries(ctx, &args[1], entries);
+        let n = store_entries(ctx, &args[1], entries, "zrangestore");
         ctx.out.int(int_of(n));
         return Ok(());
     }
@@ -212,12 +213,23 @@ pub(crate) fn zrevrangebylex(ctx: &mut Ctx<'_>) -> CmdResult {
 /// Redis's `zremrangeGenericCommand`.
 fn zremrange_generic(ctx: &mut Ctx<'_>, spec: Spec) -> CmdResult {
     let (args, lk) = (ctx.args, Lookup::of(ctx));
-    let removed = write_zset(ctx.keyspace, lk, &args[1], |z| {
+    let event = match spec {
+        Spec::Rank(..) => "zremrangebyrank",
+        Spec::Score(_) => "zremrangebyscore",
+        Spec::Lex(_) => "zremrangebylex",
+    };
+    let (removed, emptied) = write_zset(ctx.keyspace, lk, &args[1], |z| {
         let (a, b) = select(z, &spec, false, 0, -1);
-        z.remove_range(a, b)
+        (z.remove_range(a, b), z.is_empty())
     })?
-    .unwrap_or(0);
+    .unwrap_or((0, false));
     mark_dirty(ctx, removed as u64);
+    if removed > 0 {
+        keyspace_event(ctx, ZSET, event, &args[1]);
+        if emptied {
+            keyspace_event(ctx, GENERIC, "del", &args[1]);
+        }
+    }
     ctx.out.int(int_of(removed));
     Ok(())
 }

@@ -241,7 +241,12 @@ fn generic(ctx: &mut Ctx<'_>, numkeys_idx: usize, store: bool, op: Op, card_only
         return Ok(());
     }
     if store {
-        let n = store_entries(ctx, &args[1], result);
+        let event = match op {
+            Op::Union => "zunionstore",
+            Op::Inter => "zinterstore",
+            Op::Diff => "zdiffstore",
+        };
+        let n = store_entries(ctx, &args[1], result, event);
         ctx.out.int(int_of(n));
         return Ok(());
     }

@@ -12,7 +12,11 @@ const NOW: i64 = 1_700_000_000_000;
 
 fn load(data: &[u8]) -> Option<Keyspace> {
     let mut ks = Keyspace::new(16);
-    let opts = LoadOptions { limits: Limits { inflate_budget: 64 << 20, ..Limits::default() }, verify_checksum: false, now_ms: NOW };
+    let opts = LoadOptions {
+        limits: Limits { inflate_budget: 64 << 20, ..Limits::default() },
+        verify_checksum: false,
+        now_ms: NOW,
+    };
     load_from(data, data.len() as u64, &mut ks, &opts).ok().map(|_| ks)
 }
 

@@ -101,11 +101,12 @@ fn line_format_and_escaping() {
         AuditEvent::ConfigChange,
         AuditEvent::AclChange,
         AuditEvent::RoleChange,
+        AuditEvent::StartRefused,
     ]
     .iter()
     .map(|e| e.as_str())
     .collect();
-    assert_eq!(names.len(), 11);
+    assert_eq!(names.len(), 12);
     assert!(names.iter().all(|n| n.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')));
 }
 

@@ -41,7 +41,7 @@ fn check(z: &ZSetValue, model: &Model) {
 }
 
 fn member(i: u64) -> Vec<u8> {
-    if i % 7 == 0 {
+    if i.is_multiple_of(7) {
         format!("a-long-member-name-that-is-not-inline-{i}").into_bytes()
     } else {
         format!("m{i}").into_bytes()
