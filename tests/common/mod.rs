@@ -104,6 +104,20 @@ impl Server {
             .unwrap_or_default()
     }
 
+    /// The audit log once it holds a line containing every one of `needles`: the log is
+    /// written by a background thread, so a line may land a moment after the reply that
+    /// caused it. Gives up after 10 s and returns what is there.
+    pub fn audit_lines_with(&self, needles: &[&str]) -> Vec<String> {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let lines = self.audit_lines();
+            if lines.iter().any(|l| needles.iter().all(|n| l.contains(n))) || Instant::now() > deadline {
+                return lines;
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+    }
+
     /// The `redis://` URL of the server.
     pub fn url(&self) -> String {
         format!("redis://127.0.0.1:{}/", self.port)

@@ -172,6 +172,25 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
     }
 }
 
+/// The `count [option]` arguments of HRANDFIELD and ZRANDMEMBER, with Redis's range
+/// checks: the count, and whether the option (WITHVALUES, WITHSCORES) was given.
+pub(crate) fn random_count_args(ctx: &Ctx<'_>, option: &str) -> Result<(i64, bool), CmdError> {
+    let args = ctx.args;
+    let count = ctx.int_arg(2)?;
+    if count == i64::MIN {
+        return Err(CmdError::err(format!("value is out of range, value must between {} and {}", -i64::MAX, i64::MAX)));
+    }
+    if args.len() > 4 || (args.len() == 4 && !is_opt(&args[3], option)) {
+        return Err(CmdError::syntax());
+    }
+    let with = args.len() == 4;
+    // Pairs double the reply's length: Redis keeps the doubled count in range.
+    if with && !(-i64::MAX / 2..=i64::MAX / 2).contains(&count) {
+        return Err(CmdError::err("value is out of range"));
+    }
+    Ok((count, with))
+}
+
 /// Case-insensitive comparison of an argument with an option name.
 pub fn is_opt(arg: &[u8], name: &str) -> bool {
     arg.eq_ignore_ascii_case(name.as_bytes())

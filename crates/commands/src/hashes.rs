@@ -9,7 +9,7 @@
 
 pub(crate) mod scan;
 
-use crate::context::{is_opt, parse_i64, CmdError, CmdResult, Ctx};
+use crate::context::{parse_i64, random_count_args, CmdError, CmdResult, Ctx};
 use crate::pubsub::notify::{keyspace_event, GENERIC, HASH};
 use crate::strings::longdouble::{self, LongDouble, Parsed};
 use crate::strings::{mark_dirty, proto_max_bulk_len, Lookup};
@@ -393,21 +393,7 @@ fn reply_header(out: &mut ReplyBuffer, n: usize, with_values: bool) {
 pub(crate) fn hrandfield(ctx: &mut Ctx<'_>) -> CmdResult {
     let args = ctx.args;
     if args.len() >= 3 {
-        let count = ctx.int_arg(2)?;
-        if count == i64::MIN {
-            return Err(CmdError::err(format!(
-                "value is out of range, value must between {} and {}",
-                -i64::MAX,
-                i64::MAX
-            )));
-        }
-        if args.len() > 4 || (args.len() == 4 && !is_opt(&args[3], "withvalues")) {
-            return Err(CmdError::syntax());
-        }
-        let with_values = args.len() == 4;
-        if with_values && !(-i64::MAX / 2..=i64::MAX / 2).contains(&count) {
-            return Err(CmdError::err("value is out of range"));
-        }
+        let (count, with_values) = random_count_args(ctx, "withvalues")?;
         return hrandfield_count(ctx, count, with_values);
     }
     let h = read_hash(Lookup::of(ctx), ctx.keyspace, &args[1])?;

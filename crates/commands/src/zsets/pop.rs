@@ -4,7 +4,7 @@
 //! BZPOPMAX, BZMPOP), which serve a client from them once a key has members.
 
 use super::{read_zset, reply_scored};
-use crate::context::{is_opt, parse_i64, CmdError, CmdResult, Ctx};
+use crate::context::{is_opt, parse_i64, random_count_args, CmdError, CmdResult, Ctx};
 use crate::hashes::scan;
 use crate::pubsub::notify::{keyspace_event, GENERIC, ZSET};
 use crate::strings::{mark_dirty, proto_max_bulk_len, Lookup};
@@ -194,21 +194,7 @@ const SIZE_CHECK_EVERY: usize = 1024;
 pub(crate) fn zrandmember(ctx: &mut Ctx<'_>) -> CmdResult {
     let args = ctx.args;
     if args.len() >= 3 {
-        let count = ctx.int_arg(2)?;
-        if count == i64::MIN {
-            return Err(CmdError::err(format!(
-                "value is out of range, value must between {} and {}",
-                -i64::MAX,
-                i64::MAX
-            )));
-        }
-        if args.len() > 4 || (args.len() == 4 && !is_opt(&args[3], "withscores")) {
-            return Err(CmdError::syntax());
-        }
-        let withscores = args.len() == 4;
-        if withscores && !(-i64::MAX / 2..=i64::MAX / 2).contains(&count) {
-            return Err(CmdError::err("value is out of range"));
-        }
+        let (count, withscores) = random_count_args(ctx, "withscores")?;
         return zrandmember_count(ctx, count, withscores);
     }
     let lk = Lookup::of(ctx);
