@@ -7,6 +7,7 @@ pub mod clients;
 pub mod context;
 pub mod engine;
 pub mod gate;
+pub mod keyfind;
 pub mod session;
 pub mod spec;
 pub mod stats;

@@ -30,7 +30,6 @@ mod weight;
 
 use crate::context::{is_opt, parse_i64, CmdError, CmdResult, Ctx};
 use crate::pubsub::notify;
-use crate::spec::KeyFlags;
 use crate::strings::{mark_dirty, Lookup};
 use bytes::Bytes;
 use pattern::{Found, Pattern};
@@ -136,34 +135,6 @@ fn sort_acl_refusal(args: &[Bytes]) -> CmdError {
     } else {
         CmdError::raw("ERR GET option of SORT denied due to insufficient ACL permissions.")
     }
-}
-
-/// SORT's key arguments as Redis's `sortGetKeys` finds them (SORT's key specs cannot say
-/// where STORE's key is): the source, read; the last STORE's key, overwritten. Options
-/// are skipped with their arguments (LIMIT 2, BY and GET 1); a STORE's key is not skipped,
-/// as in Redis. COMMAND GETKEYS needs this (Redis's "SORT extracts STORE correctly" tests);
-/// the gate has its own copy in crates/security/src/keys.rs.
-pub(crate) fn sort_keys(args: &[Bytes]) -> Vec<(usize, KeyFlags)> {
-    let mut keys = Vec::with_capacity(2);
-    if args.len() < 2 {
-        return keys;
-    }
-    keys.push((1, KeyFlags::RO | KeyFlags::ACCESS));
-    let mut store = None;
-    let mut i = 2;
-    while i < args.len() {
-        let opt = &args[i][..];
-        if is_opt(opt, "limit") {
-            i += 2;
-        } else if is_opt(opt, "get") || is_opt(opt, "by") {
-            i += 1;
-        } else if is_opt(opt, "store") && i + 1 < args.len() {
-            store = Some(i + 1);
-        }
-        i += 1;
-    }
-    keys.extend(store.map(|pos| (pos, KeyFlags::OW | KeyFlags::UPDATE)));
-    keys
 }
 
 /// One element to sort: where its bytes are in [`Vector::bytes`], its numeric weight, and
@@ -409,6 +380,8 @@ mod tests {
 
     #[test]
     fn keys_are_found_as_redis_finds_them() {
+        use crate::keyfind::sort_keys;
+        use crate::spec::KeyFlags;
         let positions = |s: &str| sort_keys(&args(s)).into_iter().map(|(p, _)| p).collect::<Vec<_>>();
         assert_eq!(positions("sort abc"), vec![1]);
         assert_eq!(positions("sort abc store def"), vec![1, 3]);

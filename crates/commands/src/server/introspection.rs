@@ -238,8 +238,8 @@ fn keys_of(ctx: &Ctx<'_>) -> Result<Vec<(usize, KeyFlags)>, CmdError> {
         }
         Err(_) => return Err(CmdError::raw("ERR Invalid command specified")),
     };
-    // SORT's STORE key can't be described by a key spec; Redis has a key finder for it too.
-    let keys = if spec.name == "sort" { crate::sort::sort_keys(args) } else { spec.key_positions(args) };
+    let is_sub = !std::ptr::eq(spec, crate::table::lookup(&args[0]).unwrap_or(spec));
+    let keys = crate::keyfind::command_keys(spec, is_sub, args);
     if keys.is_empty() {
         return Err(CmdError::raw("ERR The command has no key arguments"));
     }
