@@ -12,7 +12,7 @@ use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A redis-server on 127.0.0.1, killed by pid on drop.
 struct Redis {
@@ -61,22 +61,7 @@ impl Redis {
     }
 
     fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) {
-                s.set_read_timeout(Some(Duration::from_secs(2))).ok();
-                if s.write_all(b"PING\r\n").is_ok() {
-                    let mut line = String::new();
-                    if BufReader::new(&mut s).read_line(&mut line).is_ok()
-                        && (line.starts_with('+') || line.starts_with('-'))
-                    {
-                        return;
-                    }
-                }
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("redis-server did not answer on port {}", self.port);
+        common::wait_answering(self.port, "redis-server", |line| line.starts_with('+') || line.starts_with('-'));
     }
 
     fn addr(&self) -> String {

@@ -28,6 +28,25 @@ pub struct Server {
     pub dir: PathBuf,
 }
 
+/// Waits up to 20 s until the server on `port` answers an inline PING with a first line
+/// that `accepted` approves; panics naming `who` otherwise.
+pub fn wait_answering(port: u16, who: &str, accepted: impl Fn(&str) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+            s.set_read_timeout(Some(Duration::from_secs(2))).ok();
+            if s.write_all(b"PING\r\n").is_ok() {
+                let mut line = String::new();
+                if BufReader::new(&mut s).read_line(&mut line).is_ok() && accepted(&line) {
+                    return;
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    panic!("{who} did not answer PING on port {port}");
+}
+
 /// A port that was free a moment ago.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
@@ -78,22 +97,7 @@ impl Server {
 
     /// Waits until the server answers PING (or NOAUTH, when it needs a password).
     fn wait_ready(&self) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) {
-                s.set_read_timeout(Some(Duration::from_secs(2))).ok();
-                if s.write_all(b"PING\r\n").is_ok() {
-                    let mut line = String::new();
-                    if BufReader::new(&mut s).read_line(&mut line).is_ok()
-                        && (line.starts_with("+PONG") || line.starts_with("-NOAUTH"))
-                    {
-                        return;
-                    }
-                }
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        panic!("redoubt did not answer PING on port {}", self.port);
+        wait_answering(self.port, "redoubt", |line| line.starts_with("+PONG") || line.starts_with("-NOAUTH"));
     }
 
     /// The audit log lines written so far (each a JSON object), when the config set
