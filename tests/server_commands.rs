@@ -202,3 +202,59 @@ fn ping_echo_time_and_reset() {
     let info: String = cmd(&mut c, &["CLIENT", "INFO"]).unwrap();
     assert!(info.contains(" db=0 "), "{info}");
 }
+
+#[test]
+fn config_rewrite_writes_what_the_next_start_reads() {
+    let server = Server::start_with_config(
+        "# kept comment\nuser default on nopass ~* &* +@all -flushdb\nmaxmemory 10mb\nmaxmemory 11mb\n",
+        &[],
+    );
+    let mut c = server.conn();
+    let _: () = cmd(&mut c, &["CONFIG", "SET", "maxmemory", "20mb", "maxmemory-policy", "allkeys-lru"]).unwrap();
+    let _: () = cmd(&mut c, &["ACL", "SETUSER", "reader", "on", ">reader-password-1", "~cache:*", "+get"]).unwrap();
+    let ok: String = cmd(&mut c, &["CONFIG", "REWRITE"]).unwrap();
+    assert_eq!(ok, "OK");
+
+    let path = server.dir.join("redoubt-test.conf");
+    let text = std::fs::read_to_string(&path).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    assert!(text.starts_with("# kept comment\n"), "{text}");
+    assert_eq!(text.matches("maxmemory ").count(), 1, "duplicates go: {text}");
+    assert!(text.contains("maxmemory 20971520\n"), "{text}");
+    assert!(text.contains("maxmemory-policy allkeys-lru\n"), "{text}");
+    assert!(!text.contains("reader-password-1"), "a password reached the file in clear: {text}");
+
+    // A server started from the rewritten file runs with the rewritten configuration.
+    let again = Server::start_with_config(&text, &[]);
+    let mut c = again.conn();
+    let got: Vec<String> = cmd(&mut c, &["CONFIG", "GET", "maxmemory"]).unwrap();
+    assert_eq!(got, ["maxmemory", "20971520"]);
+    let err = cmd::<String>(&mut c, &["FLUSHDB"]).unwrap_err();
+    assert_eq!(err.code(), Some("NOPERM"), "{err}");
+    let _: () = cmd(&mut c, &["AUTH", "reader", "reader-password-1"]).unwrap();
+    let err = cmd::<String>(&mut c, &["SET", "cache:a", "1"]).unwrap_err();
+    assert_eq!(err.code(), Some("NOPERM"), "{err}");
+}
+
+#[test]
+fn memory_doctor_stats_and_acl_subcommands() {
+    let server = Server::start(&[]);
+    let mut c = server.conn();
+    for i in 0..10 {
+        let _: () = cmd(&mut c, &["SET", &format!("k{i}"), "v"]).unwrap();
+    }
+    let doctor: String = cmd(&mut c, &["MEMORY", "DOCTOR"]).unwrap();
+    assert!(doctor.starts_with("Hi Sam"), "{doctor}");
+    let stats: std::collections::HashMap<String, Value> = cmd(&mut c, &["MEMORY", "STATS"]).unwrap();
+    assert_eq!(stats.get("keys.count"), Some(&Value::Int(10)));
+    assert!(matches!(stats.get("db.0"), Some(Value::Array(_) | Value::Map(_))), "{stats:?}");
+    let purge: String = cmd(&mut c, &["MEMORY", "PURGE"]).unwrap();
+    assert_eq!(purge, "OK");
+
+    let _: () = cmd(&mut c, &["ACL", "SETUSER", "alice", "on", ">alice-pw", "+@all", "-memory|doctor"]).unwrap();
+    let _: () = cmd(&mut c, &["AUTH", "alice", "alice-pw"]).unwrap();
+    let err = cmd::<String>(&mut c, &["MEMORY", "DOCTOR"]).unwrap_err();
+    assert_eq!(err.code(), Some("NOPERM"), "{err}");
+    let _: Value = cmd(&mut c, &["MEMORY", "STATS"]).unwrap();
+}

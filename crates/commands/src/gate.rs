@@ -151,6 +151,9 @@ pub trait AccessControl: Send + Sync {
     /// CONFIG SET changed these parameters (lowercase names; never values): applies the ones
     /// the gate owns (requirepass, acl-pubsub-default, acllog-max-len) and audits the change.
     fn config_changed(&self, engine: &Engine, session: &Session, names: &[String]);
+    /// The `user` lines that recreate every user as it is now (ACL LIST's), for CONFIG
+    /// REWRITE; passwords appear only as hashes.
+    fn user_lines(&self) -> Vec<String>;
 }
 
 impl Engine {

@@ -41,6 +41,7 @@ mod fields;
 mod glob;
 mod load;
 mod parse;
+mod rewrite;
 mod table;
 #[cfg(test)]
 mod tests;

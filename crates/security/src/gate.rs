@@ -474,6 +474,10 @@ impl AccessControl for Gate {
         self.auth_result(session, argv0, username, result)
     }
 
+    fn user_lines(&self) -> Vec<String> {
+        self.users.list()
+    }
+
     fn config_changed(&self, engine: &Engine, session: &Session, names: &[String]) {
         for name in names {
             match name.as_str() {

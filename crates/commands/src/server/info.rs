@@ -65,7 +65,7 @@ fn human_bytes(n: u64) -> String {
 }
 
 /// Resident set size of this process, from /proc (0 where unavailable).
-fn rss_bytes() -> u64 {
+pub(super) fn rss_bytes() -> u64 {
     std::fs::read_to_string("/proc/self/statm")
         .ok()
         .and_then(|s| s.split_whitespace().nth(1).and_then(|p| p.parse::<u64>().ok()))

@@ -1,11 +1,15 @@
-//! Server commands: INFO, TIME, CONFIG, FLUSHDB/FLUSHALL, SWAPDB, SHUTDOWN,
-//! FUNCTION (truthfully empty: Redoubt has no scripting, THREATS.md T12) and COMMAND.
+//! Server commands: INFO, TIME, CONFIG (GET, SET, RESETSTAT, REWRITE), MEMORY, FLUSHDB/FLUSHALL,
+//! SWAPDB, SHUTDOWN, FUNCTION (truthfully empty: Redoubt has no scripting, THREATS.md T12) and COMMAND.
 
+mod config_rewrite;
 mod info;
 mod introspection;
+mod memory_report;
 
+pub(crate) use config_rewrite::config_rewrite;
 pub(crate) use info::info;
 pub(crate) use introspection::*;
+pub(crate) use memory_report::*;
 
 use crate::context::{is_opt, CmdError, CmdResult, Ctx};
 
@@ -165,6 +169,8 @@ pub(crate) fn config_help(ctx: &mut Ctx<'_>) -> CmdResult {
             "    Set the configuration <directive> to <value>.",
             "RESETSTAT",
             "    Reset statistics reported by the INFO command.",
+            "REWRITE",
+            "    Rewrite the configuration file.",
         ],
     );
     Ok(())
@@ -236,7 +242,18 @@ pub(crate) fn memory_help(ctx: &mut Ctx<'_>) -> CmdResult {
     help_reply(
         ctx,
         "MEMORY",
-        &["USAGE <key> [SAMPLES <count>]", "    Return memory in bytes used by <key> and its value."],
+        &[
+            "DOCTOR",
+            "    Return memory problems reports.",
+            "MALLOC-STATS",
+            "    Return internal statistics report from the memory allocator.",
+            "PURGE",
+            "    Attempt to purge dirty pages for reclamation by the allocator.",
+            "STATS",
+            "    Return information about the memory usage of the server.",
+            "USAGE <key> [SAMPLES <count>]",
+            "    Return memory in bytes used by <key> and its value.",
+        ],
     );
     Ok(())
 }

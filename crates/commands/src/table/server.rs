@@ -145,6 +145,21 @@ static CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
         },
     },
     CommandSpec {
+        name: "rewrite",
+        arity: 2,
+        flags: CmdFlags::ADMIN.union(CmdFlags::NOSCRIPT).union(CmdFlags::LOADING).union(CmdFlags::STALE),
+        acl: AclCats::NONE,
+        key_specs: &[],
+        handler: Some(server::config_rewrite),
+        subcommands: &[],
+        doc: CommandDoc {
+            summary: "Rewrite the configuration file with the in memory configuration",
+            since: "2.8.0",
+            group: "server",
+            complexity: "O(1)",
+        },
+    },
+    CommandSpec {
         name: "resetstat",
         arity: 2,
         flags: CmdFlags::ADMIN.union(CmdFlags::NOSCRIPT).union(CmdFlags::LOADING).union(CmdFlags::STALE),
@@ -333,6 +348,61 @@ static COMMAND_SUBCOMMANDS: &[CommandSpec] = &[
 ];
 
 static MEMORY_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec {
+        name: "doctor",
+        arity: 2,
+        flags: CmdFlags::NONE,
+        acl: AclCats::NONE,
+        key_specs: &[],
+        handler: Some(server::memory_doctor),
+        subcommands: &[],
+        doc: CommandDoc {
+            summary: "Outputs memory problems report",
+            since: "4.0.0",
+            group: "server",
+            complexity: "O(1)",
+        },
+    },
+    CommandSpec {
+        name: "stats",
+        arity: 2,
+        flags: CmdFlags::NONE,
+        acl: AclCats::NONE,
+        key_specs: &[],
+        handler: Some(server::memory_stats),
+        subcommands: &[],
+        doc: CommandDoc { summary: "Show memory usage details", since: "4.0.0", group: "server", complexity: "O(1)" },
+    },
+    CommandSpec {
+        name: "malloc-stats",
+        arity: 2,
+        flags: CmdFlags::NONE,
+        acl: AclCats::NONE,
+        key_specs: &[],
+        handler: Some(server::memory_malloc_stats),
+        subcommands: &[],
+        doc: CommandDoc {
+            summary: "Show allocator internal stats",
+            since: "4.0.0",
+            group: "server",
+            complexity: "Depends on how much memory is allocated, could be slow",
+        },
+    },
+    CommandSpec {
+        name: "purge",
+        arity: 2,
+        flags: CmdFlags::NONE,
+        acl: AclCats::NONE,
+        key_specs: &[],
+        handler: Some(server::memory_purge),
+        subcommands: &[],
+        doc: CommandDoc {
+            summary: "Ask the allocator to release memory",
+            since: "4.0.0",
+            group: "server",
+            complexity: "Depends on how much memory is allocated, could be slow",
+        },
+    },
     CommandSpec {
         name: "usage",
         arity: -3,
