@@ -61,7 +61,8 @@ fn main() -> ExitCode {
         tracing::warn!("{w}");
     }
     let config_file = args.first().filter(|a| !a.starts_with("--")).cloned();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // Accept loops, the cron and signals; connections run on the server's own workers.
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("redoubt: cannot start the runtime: {e}");

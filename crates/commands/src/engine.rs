@@ -94,6 +94,10 @@ pub struct Engine {
     maxmemory: AtomicU64,
     /// `notify-keyspace-events` as class bits, cached likewise.
     notify_flags: AtomicU32,
+    /// `proto-max-bulk-len` and `client-query-buffer-limit`, cached for the parser of every
+    /// read (the config lock's counter is shared by all cores).
+    proto_max_bulk_len: AtomicUsize,
+    query_buffer_limit: AtomicUsize,
     /// The gate (users, permissions, audit), installed by the server (`crate::gate`).
     pub(crate) gate: std::sync::OnceLock<std::sync::Arc<dyn crate::gate::AccessControl>>,
 }
@@ -175,6 +179,8 @@ impl Engine {
             pubsub,
             maxmemory: AtomicU64::new(0),
             notify_flags: AtomicU32::new(0),
+            proto_max_bulk_len: AtomicUsize::new(0),
+            query_buffer_limit: AtomicUsize::new(0),
             gate: std::sync::OnceLock::new(),
         };
         engine.cache_settings(&engine.config());
@@ -197,9 +203,16 @@ impl Engine {
     fn cache_settings(&self, config: &Config) {
         self.maxmemory.store(config.maxmemory, Ordering::Relaxed);
         self.notify_flags.store(config.notify_keyspace_events(), Ordering::Relaxed);
+        self.proto_max_bulk_len.store(config.proto_max_bulk_len, Ordering::Relaxed);
+        self.query_buffer_limit.store(config.client_query_buffer_limit, Ordering::Relaxed);
         if let Some(limits) = config.value("client-output-buffer-limit") {
             self.pubsub.set_limits_from(&limits);
         }
+    }
+
+    /// `proto-max-bulk-len` and `client-query-buffer-limit`, for the request parser.
+    pub fn request_limits(&self) -> (usize, usize) {
+        (self.proto_max_bulk_len.load(Ordering::Relaxed), self.query_buffer_limit.load(Ordering::Relaxed))
     }
 
     /// The `notify-keyspace-events` classes enabled.

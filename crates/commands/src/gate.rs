@@ -221,7 +221,12 @@ impl Engine {
         context: RefusalContext,
     ) -> Option<Refusal> {
         let identity = session.identity.as_ref()?;
-        let container = table::lookup(&args[0]).filter(|top| !std::ptr::eq(*top, spec));
+        // A top-level command is its own name; only a subcommand needs its container found.
+        let container = if spec.name.as_bytes().eq_ignore_ascii_case(&args[0]) {
+            None
+        } else {
+            table::lookup(&args[0]).filter(|top| !std::ptr::eq(*top, spec))
+        };
         match identity.check(spec, container, args) {
             Ok(()) => None,
             Err(refusal) => {

@@ -3,7 +3,8 @@
 
 use crate::spec::CommandSpec;
 use crate::table;
-use std::collections::{BTreeMap, HashMap};
+use crate::table::TableMap;
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
@@ -23,7 +24,7 @@ pub struct CommandStat {
 /// All command counters plus error counts by error code.
 #[derive(Debug, Default)]
 pub struct CommandStats {
-    slots: OnceLock<HashMap<usize, (String, CommandStat)>>,
+    slots: OnceLock<TableMap<usize, (String, CommandStat)>>,
     errors: Mutex<BTreeMap<String, u64>>,
 }
 
@@ -32,9 +33,9 @@ fn key(spec: &'static CommandSpec) -> usize {
 }
 
 impl CommandStats {
-    fn slots(&self) -> &HashMap<usize, (String, CommandStat)> {
+    fn slots(&self) -> &TableMap<usize, (String, CommandStat)> {
         self.slots.get_or_init(|| {
-            let mut map = HashMap::new();
+            let mut map = TableMap::default();
             for spec in table::all() {
                 map.insert(key(spec), (spec.name.to_string(), CommandStat::default()));
                 for sub in spec.subcommands {

@@ -318,10 +318,6 @@ async fn flush<S: AsyncWrite + Unpin>(
 }
 
 fn engine_limits(engine: &Engine) -> Limits {
-    let config = engine.config();
-    Limits {
-        max_bulk_len: config.proto_max_bulk_len,
-        max_query_buffer: config.client_query_buffer_limit,
-        ..Limits::default()
-    }
+    let (max_bulk_len, max_query_buffer) = engine.request_limits();
+    Limits { max_bulk_len, max_query_buffer, ..Limits::default() }
 }

@@ -9,5 +9,6 @@ mod listen;
 pub mod preflight;
 mod server;
 mod tls;
+mod workers;
 
 pub use server::{run, ServerError};

@@ -4,6 +4,7 @@
 use crate::access::Door;
 use crate::connection::serve;
 use crate::listen::{bind_tcp, bind_unix};
+use crate::workers::Workers;
 use redoubt_commands::{unix_ms, Engine, Session, Transport};
 use redoubt_config::Config;
 use std::io::Write;
@@ -106,16 +107,20 @@ pub async fn run(config: Config, config_file: Option<String>) -> Result<(), Serv
     let _ = writeln!(stdout, "Ready to accept connections");
     let _ = stdout.flush();
 
+    // Connections run on the workers (workers.rs); this runtime accepts and runs the cron.
+    let workers = Arc::new(
+        Workers::start(Workers::default_count()).map_err(|e| ServerError(format!("cannot start the workers: {e}")))?,
+    );
     let mut tasks = JoinSet::new();
     for listener in tcp {
-        tasks.spawn(accept_tcp(listener, engine.clone(), door.clone()));
+        tasks.spawn(accept_tcp(listener, engine.clone(), door.clone(), workers.clone()));
     }
     if let Some(listener) = unix {
-        tasks.spawn(accept_unix(listener, engine.clone(), door.clone()));
+        tasks.spawn(accept_unix(listener, engine.clone(), door.clone(), workers.clone()));
     }
     if let Some(tls) = &tls {
         for listener in tls_listeners {
-            tasks.spawn(accept_tls(listener, engine.clone(), tls.clone(), door.clone()));
+            tasks.spawn(accept_tls(listener, engine.clone(), tls.clone(), door.clone(), workers.clone()));
         }
         tasks.spawn(tls.watcher(engine.clone()));
     }
@@ -167,7 +172,7 @@ fn admit(engine: &Engine) -> bool {
     true
 }
 
-async fn accept_tcp(listener: TcpListener, engine: Arc<Engine>, door: Arc<Door>) {
+async fn accept_tcp(listener: TcpListener, engine: Arc<Engine>, door: Arc<Door>, workers: Arc<Workers>) {
     let laddr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
     loop {
         let (mut stream, peer) = match listener.accept().await {
@@ -200,9 +205,19 @@ async fn accept_tcp(listener: TcpListener, engine: Arc<Engine>, door: Arc<Door>)
             }
         };
         let _ = stream.set_nodelay(true);
+        let Ok(stream) = stream.into_std() else { continue };
         let handle = engine.clients.register(peer.to_string(), laddr.clone(), Transport::Tcp, unix_ms());
         let session = Session::new(handle);
-        tokio::spawn(serve(stream, engine.clone(), session, conn));
+        let engine = engine.clone();
+        workers.spawn(async move {
+            match tokio::net::TcpStream::from_std(stream) {
+                Ok(stream) => serve(stream, engine, session, conn).await,
+                Err(e) => {
+                    tracing::warn!("cannot serve a connection: {e}");
+                    engine.clients.unregister(session.handle.id);
+                }
+            }
+        });
     }
 }
 
@@ -214,7 +229,13 @@ async fn accept_tcp(listener: TcpListener, engine: Arc<Engine>, door: Arc<Door>)
 /// `peer`); a refusal that has a reply (protected mode, the cap) is sent over TLS after it.
 /// With `tls-auth-clients-user CN`, a verified client certificate's CN logs the client in as
 /// that user when it exists and is on (access.rs).
-async fn accept_tls(listener: TcpListener, engine: Arc<Engine>, tls: Arc<crate::tls::Tls>, door: Arc<Door>) {
+async fn accept_tls(
+    listener: TcpListener,
+    engine: Arc<Engine>,
+    tls: Arc<crate::tls::Tls>,
+    door: Arc<Door>,
+    workers: Arc<Workers>,
+) {
     let laddr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -230,8 +251,10 @@ async fn accept_tls(listener: TcpListener, engine: Arc<Engine>, tls: Arc<crate::
         }
         let _ = stream.set_nodelay(true);
         tls.refresh_on_accept(&engine);
+        let Ok(stream) = stream.into_std() else { continue };
         let (engine, tls, laddr, door) = (engine.clone(), tls.clone(), laddr.clone(), door.clone());
-        tokio::spawn(async move {
+        workers.spawn(async move {
+            let Ok(stream) = tokio::net::TcpStream::from_std(stream) else { return };
             let admitted = door.admit(&engine, Some(peer));
             let Some(accepted) = tls.handshake(stream, peer).await else { return };
             let mut stream = accepted.stream;
@@ -259,7 +282,7 @@ async fn accept_tls(listener: TcpListener, engine: Arc<Engine>, tls: Arc<crate::
     }
 }
 
-async fn accept_unix(listener: UnixListener, engine: Arc<Engine>, door: Arc<Door>) {
+async fn accept_unix(listener: UnixListener, engine: Arc<Engine>, door: Arc<Door>, workers: Arc<Workers>) {
     let path = listener
         .local_addr()
         .ok()
@@ -290,9 +313,19 @@ async fn accept_unix(listener: UnixListener, engine: Arc<Engine>, door: Arc<Door
                 continue;
             }
         };
+        let Ok(stream) = stream.into_std() else { continue };
         let handle = engine.clients.register(format!("{path}:0"), path.clone(), Transport::Unix, unix_ms());
         let session = Session::new(handle);
-        tokio::spawn(serve(stream, engine.clone(), session, conn));
+        let engine = engine.clone();
+        workers.spawn(async move {
+            match tokio::net::UnixStream::from_std(stream) {
+                Ok(stream) => serve(stream, engine, session, conn).await,
+                Err(e) => {
+                    tracing::warn!("cannot serve a connection: {e}");
+                    engine.clients.unregister(session.handle.id);
+                }
+            }
+        });
     }
 }
 

@@ -41,17 +41,36 @@ pub const AUTH_THROTTLED_IN_ENGINE: &str = "ERR authentication from this source 
                                             attempts: send AUTH outside MULTI to wait for its turn";
 
 /// A session's identity: a handle on its user, which always reads the user's current rules.
+///
+/// The rules are checked on every command, so the session keeps its own copy of the user's
+/// `Arc` and takes a fresh one only when the user's generation moves: many connections share
+/// one user, and reading the shared slot (its lock and reference count) on every command
+/// would make every core write the same cache lines.
 #[derive(Debug)]
 pub struct GateUser {
     handle: UserHandle,
     name: String,
+    /// (generation, rules) as last read from the handle; only this session locks it.
+    rules: std::sync::Mutex<(u64, Arc<AclUser>)>,
 }
 
 impl GateUser {
     /// The identity of a user handle.
     pub fn new(handle: UserHandle) -> GateUser {
-        let name = handle.user().name().to_string();
-        GateUser { handle, name }
+        let generation = handle.generation();
+        let user = handle.user();
+        let name = user.name().to_string();
+        GateUser { handle, name, rules: std::sync::Mutex::new((generation, user)) }
+    }
+
+    /// Runs `f` with the user's current rules.
+    fn with_rules<R>(&self, f: impl FnOnce(&AclUser) -> R) -> R {
+        let mut cached = self.rules.lock().unwrap_or_else(|e| e.into_inner());
+        let generation = self.handle.generation();
+        if cached.0 != generation {
+            *cached = (generation, self.handle.user());
+        }
+        f(&cached.1)
     }
 
     /// The user's handle.
@@ -66,7 +85,7 @@ impl SessionUser for GateUser {
     }
 
     fn check(&self, spec: &CommandSpec, container: Option<&CommandSpec>, args: &[Bytes]) -> Result<(), Refusal> {
-        self.handle.user().check(spec, container, args).map_err(|d| {
+        self.with_rules(|user| user.check(spec, container, args)).map_err(|d| {
             let command = match container {
                 Some(c) => format!("{}|{}", c.name, spec.name),
                 None => spec.name.to_string(),
@@ -96,11 +115,11 @@ impl SessionUser for GateUser {
         read: bool,
         write: bool,
     ) -> bool {
-        self.handle.user().check_unrestricted_keys(spec, container, args, read, write)
+        self.with_rules(|user| user.check_unrestricted_keys(spec, container, args, read, write))
     }
 
     fn channel_allowed(&self, channel: &[u8], is_pattern: bool) -> bool {
-        self.handle.user().channel_allowed(channel, is_pattern)
+        self.with_rules(|user| user.channel_allowed(channel, is_pattern))
     }
 }
 

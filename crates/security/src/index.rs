@@ -99,7 +99,7 @@ pub(crate) struct Entry {
 pub struct CommandIndex {
     pub(crate) entries: Vec<Entry>,
     by_name: HashMap<String, CmdId>,
-    by_addr: HashMap<usize, CmdId>,
+    by_addr: redoubt_commands::table::TableMap<usize, CmdId>,
     /// Per category (in [`AclCats::NAMES`] order): the commands whose own categories have it
     /// (what ACL CAT lists and what ACL LIST's description counts).
     pub(crate) members: Vec<Bits>,
@@ -136,7 +136,7 @@ impl CommandIndex {
         }
         let n = entries.len();
         let mut by_name = HashMap::with_capacity(n);
-        let mut by_addr = HashMap::with_capacity(n);
+        let mut by_addr = redoubt_commands::table::TableMap::with_capacity_and_hasher(n, Default::default());
         for (id, e) in entries.iter().enumerate() {
             by_name.insert(e.fullname.to_ascii_lowercase(), id);
             by_addr.insert(e.spec as *const CommandSpec as usize, id);

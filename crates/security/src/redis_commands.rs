@@ -421,7 +421,7 @@ mod tests {
     #[test]
     fn acl_rules_naming_absent_redis_commands_load_and_change_nothing() {
         let mut u = crate::AclUser::new("u", false).unwrap();
-        u.apply_rules(&["on", "+@all", "-debug", "+eval", "-memory|doctor", "+debug|object", "+readonly"]).unwrap();
+        u.apply_rules(&["on", "+@all", "-debug", "+eval", "-xadd", "+debug|object", "+readonly"]).unwrap();
         let mut plain = crate::AclUser::new("u", false).unwrap();
         plain.apply_rules(&["on", "+@all"]).unwrap();
         assert_eq!(u.describe(), plain.describe());

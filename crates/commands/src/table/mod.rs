@@ -16,12 +16,13 @@ mod server;
 mod sets;
 mod sort;
 mod strings;
+mod table_hash;
 mod transactions;
 mod zsets;
 
 use crate::spec::CommandSpec;
-use std::collections::HashMap;
 use std::sync::OnceLock;
+pub use table_hash::{TableHasher, TableMap};
 
 /// Every family's entries.
 static FAMILIES: &[&[CommandSpec]] = &[
@@ -46,10 +47,10 @@ static FAMILIES: &[&[CommandSpec]] = &[
 /// Longest command name we look up without allocating; longer names are unknown anyway.
 const MAX_NAME: usize = 32;
 
-fn index() -> &'static HashMap<&'static [u8], &'static CommandSpec> {
-    static INDEX: OnceLock<HashMap<&'static [u8], &'static CommandSpec>> = OnceLock::new();
+fn index() -> &'static TableMap<&'static [u8], &'static CommandSpec> {
+    static INDEX: OnceLock<TableMap<&'static [u8], &'static CommandSpec>> = OnceLock::new();
     INDEX.get_or_init(|| {
-        let mut map = HashMap::new();
+        let mut map = TableMap::default();
         for family in FAMILIES {
             for spec in family.iter() {
                 let previous = map.insert(spec.name.as_bytes(), spec);
