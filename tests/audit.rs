@@ -312,3 +312,182 @@ fn replica_of_an_unexpected_primary_is_high() {
     // The tool never changed the role.
     assert!(replica.send("ROLE").starts_with("*5"));
 }
+
+/// `redoubt tls init DIR --client audit`: a CA, a server certificate for localhost, 127.0.0.1
+/// and ::1, and a client certificate.
+fn tls_init(dir: &Path) -> PathBuf {
+    let out = Command::new(env!("CARGO_BIN_EXE_redoubt"))
+        .args(["tls", "init", dir.to_str().unwrap(), "--client", "audit"])
+        .output()
+        .expect("run redoubt tls init");
+    assert!(out.status.success(), "tls init: {}", String::from_utf8_lossy(&out.stderr));
+    dir.to_path_buf()
+}
+
+/// The server side of `redoubt tls init`'s files, as Redis and Redoubt both spell them.
+fn tls_server_args(certs: &Path, tls_port: u16) -> Vec<String> {
+    let p = |f: &str| certs.join(f).display().to_string();
+    vec![
+        "--tls-port".into(),
+        tls_port.to_string(),
+        "--tls-cert-file".into(),
+        p("server.crt"),
+        "--tls-key-file".into(),
+        p("server.key"),
+        "--tls-ca-cert-file".into(),
+        p("ca.crt"),
+    ]
+}
+
+/// `--tls --cacert CA [--cert --key]` for `redoubt tls init`'s files.
+fn tls_audit_args(certs: &Path, client_cert: bool) -> Vec<String> {
+    let p = |f: &str| certs.join(f).display().to_string();
+    let mut v = vec!["--tls".to_string(), "--cacert".into(), p("ca.crt")];
+    if client_cert {
+        v.extend(["--cert".into(), p("client-audit.crt"), "--key".into(), p("client-audit.key")]);
+    }
+    v
+}
+
+fn audit_strs(target: &str, extra: &[String], more: &[&str]) -> Report {
+    let mut args: Vec<&str> = vec![target];
+    args.extend(extra.iter().map(String::as_str));
+    args.extend_from_slice(more);
+    audit(&args, None)
+}
+
+fn notes(r: &Report) -> String {
+    r.notes.iter().map(|n| n.text.as_str()).collect::<Vec<_>>().join("\n")
+}
+
+/// Debian's redis-server (built with TLS) in the seed 000 setup, with a TLS port beside its
+/// plaintext one: audited over TLS with a client certificate it reports what it reports in
+/// plaintext (minus `tls.none`), and shows the negotiated protocol and suite.
+#[test]
+fn redis_over_tls_reports_the_same_exposures_as_in_plaintext() {
+    if redis_missing() {
+        return;
+    }
+    let site = scratch("redis-tls");
+    let certs = tls_init(&site.join("tls"));
+    let tls_port = common::free_port();
+    let mut args = vec!["--protected-mode".to_string(), "no".into()];
+    args.extend(tls_server_args(&certs, tls_port));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let redis = Redis::start("", &args);
+    let tls_target = format!("127.0.0.1:{tls_port}");
+
+    let plain = audit(&[&redis.addr()], None);
+    let over_tls = audit_strs(&tls_target, &tls_audit_args(&certs, true), &[]);
+    println!("{}", redoubt_audit::output::table(&over_tls, Some(Severity::High)));
+    assert!(over_tls.errors.is_empty(), "{:?}", over_tls.errors);
+    let plain_ids: Vec<String> = ids(&plain).into_iter().filter(|i| !i.starts_with("tls.")).collect();
+    let tls_ids: Vec<String> = ids(&over_tls).into_iter().filter(|i| !i.starts_with("tls.")).collect();
+    assert_eq!(plain_ids, tls_ids, "plaintext and TLS audits differ");
+    for id in ["auth.none", "protected-mode.off", "cmd.replicaof", "cmd.flushall", "cve.CVE-2025-49844"] {
+        assert!(has(&over_tls, id), "{id} missing over TLS: {:?}", ids(&over_tls));
+    }
+    assert!(has(&plain, "tls.none") && !has(&over_tls, "tls.none"), "{:?}", ids(&over_tls));
+    // The evidence: protocol and suite, the name verified; Redis requires the client
+    // certificate by default (tls-auth-clients yes) and also listens in plaintext.
+    let n = notes(&over_tls);
+    assert!(n.contains("TLS: TLS 1.3, TLS13_") && n.contains("verified against --cacert for '127.0.0.1'"), "{n}");
+    assert!(n.contains("requires a client certificate"), "{n}");
+    assert!(n.contains(&format!("also listens in plaintext on port {}", redis.port)), "{n}");
+    assert!(!has(&over_tls, "tls.old-protocol") && !has(&over_tls, "tls.cert-expiring"), "{:?}", ids(&over_tls));
+
+    // Without --cert: not audited, with the hint.
+    let r = audit_strs(&tls_target, &tls_audit_args(&certs, false), &[]);
+    assert!(r.errors.iter().any(|e| e.text.contains("--cert FILE --key FILE")), "{:?}", r.errors);
+    // With tls-auth-clients no, the same audit without --cert runs, and says the server serves
+    // clients that have no certificate.
+    assert!(redis.send("CONFIG SET tls-auth-clients no").starts_with("+OK"));
+    let r = audit_strs(&tls_target, &tls_audit_args(&certs, false), &[]);
+    assert_eq!(severity(&r, "tls.client-cert-optional"), Severity::Info);
+    assert!(has(&r, "auth.none"), "{:?}", ids(&r));
+    let _ = std::fs::remove_dir_all(&site);
+}
+
+/// A Redoubt with TLS (its defaults otherwise: client certificates required), audited with
+/// `--tls --cacert --cert --key`, reports nothing above low.
+#[test]
+fn redoubt_over_tls_reports_nothing_above_low() {
+    let site = scratch("redoubt-tls");
+    let certs = tls_init(&site.join("tls"));
+    let tls_port = common::free_port();
+    let args = tls_server_args(&certs, tls_port);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let server = common::Server::start_with_config("", &args);
+    let r = audit_strs(&format!("127.0.0.1:{tls_port}"), &tls_audit_args(&certs, true), &[]);
+    println!("{}", redoubt_audit::output::table(&r, Some(Severity::Low)));
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    let above: Vec<String> = r
+        .findings
+        .iter()
+        .filter(|f| f.severity > Severity::Low)
+        .map(|f| format!("{} [{}]: {}", f.id, f.severity, f.evidence))
+        .collect();
+    assert!(above.is_empty(), "Redoubt over TLS reports findings above low:\n{}", above.join("\n"));
+    let n = notes(&r);
+    assert!(n.contains("TLS: TLS 1.3") && n.contains("client certificate sent"), "{n}");
+    assert!(n.contains("requires a client certificate"), "{n}");
+    assert!(!has(&r, "tls.none") && !has(&r, "tls.client-cert-optional"), "{:?}", ids(&r));
+    drop(server);
+    let _ = std::fs::remove_dir_all(&site);
+}
+
+/// A CA that did not sign the server's certificate, and a name the certificate does not carry:
+/// `tls.verify` with the reason, and nothing sent over that connection.
+#[test]
+fn a_certificate_that_does_not_verify_is_reported_with_the_reason() {
+    let site = scratch("wrong-ca");
+    let certs = tls_init(&site.join("tls"));
+    let stranger = tls_init(&site.join("other"));
+    let tls_port = common::free_port();
+    let mut args = tls_server_args(&certs, tls_port);
+    args.extend(["--tls-auth-clients".into(), "no".into()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let _server = common::Server::start_with_config("", &args);
+    let target = format!("127.0.0.1:{tls_port}");
+
+    let r = audit_strs(&target, &tls_audit_args(&stranger, false), &[]);
+    let f = r.get("tls.verify").unwrap_or_else(|| panic!("{:?}", ids(&r)));
+    assert_eq!(f.severity, Severity::High);
+    assert!(f.finding.contains("unknown issuer"), "{}", f.finding);
+    assert!(!has(&r, "auth.none"), "checks ran over an unverified connection: {:?}", ids(&r));
+    assert!(!r.errors.is_empty());
+
+    let r = audit_strs(&target, &tls_audit_args(&certs, false), &["--sni", "db.example.net"]);
+    let f = r.get("tls.verify").unwrap_or_else(|| panic!("{:?}", ids(&r)));
+    assert!(f.finding.contains("wrong name"), "{}", f.finding);
+
+    // The binary exits 1 (high at the default --fail-on) and says why.
+    let mut bin_args = vec![target.clone()];
+    bin_args.extend(tls_audit_args(&stranger, false));
+    let bin_args: Vec<&str> = bin_args.iter().map(String::as_str).collect();
+    let (code, out, _) = audit_bin(&bin_args);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("tls.verify") && out.contains("unknown issuer"), "{out}");
+    let _ = std::fs::remove_dir_all(&site);
+}
+
+/// `--tls` against a plaintext port: no TLS is offered, the port speaks RESP in plaintext.
+#[test]
+fn tls_asked_of_a_plaintext_port_is_reported() {
+    let site = scratch("tls-plain");
+    let certs = tls_init(&site.join("tls"));
+    let server = common::Server::start_with_config("", &[]);
+    let r = audit_strs(&format!("127.0.0.1:{}", server.port), &tls_audit_args(&certs, false), &["--timeout", "2"]);
+    println!("{}", redoubt_audit::output::table(&r, Some(Severity::Low)));
+    let f = r.get("tls.none").unwrap_or_else(|| panic!("{:?}", ids(&r)));
+    assert_eq!(f.severity, Severity::Medium);
+    assert!(f.finding.contains("--tls was given"), "{}", f.finding);
+    assert!(notes(&r).contains("no TLS handshake on this port"), "{}", notes(&r));
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    if !redis_missing() {
+        let redis = Redis::start("", &[]);
+        let r = audit_strs(&redis.addr(), &tls_audit_args(&certs, false), &["--timeout", "2"]);
+        assert_eq!(severity(&r, "tls.none"), Severity::Medium, "{:?}", ids(&r));
+    }
+    let _ = std::fs::remove_dir_all(&site);
+}

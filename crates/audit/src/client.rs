@@ -1,8 +1,10 @@
-//! A small synchronous RESP2 client over `TcpStream` or `UnixStream`, bounded in time
+//! A small synchronous RESP2 client over `TcpStream`, TLS ([`crate::tls`]) or `UnixStream`:
+//! the same code whatever the stream, bounded in time
 //! (a connect and read timeout per request, and a deadline for the whole audit), in
 //! requests, and in reply size.
 
 use crate::options::Target;
+use crate::tls::{self, Session, TlsSetup, TlsStream};
 use redoubt_resp::{encode_command, BytesMut, Frame};
 use std::cell::Cell;
 use std::io::{self, Read, Write};
@@ -32,7 +34,7 @@ impl Budget {
     }
 
     /// The time one step may take: the timeout, or less near the deadline.
-    fn step(&self) -> io::Result<Duration> {
+    pub fn step(&self) -> io::Result<Duration> {
         let left = self.deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
             return Err(io::Error::new(io::ErrorKind::TimedOut, "the audit's deadline was reached"));
@@ -40,7 +42,8 @@ impl Budget {
         Ok(left.min(self.timeout))
     }
 
-    fn spend(&self) -> io::Result<()> {
+    /// Counts one request (or handshake) against the budget.
+    pub fn spend(&self) -> io::Result<()> {
         match self.remaining.get() {
             0 => Err(io::Error::other(format!("the audit's budget of {MAX_REQUESTS} requests is spent"))),
             n => {
@@ -53,6 +56,7 @@ impl Budget {
 
 enum Stream {
     Tcp(TcpStream),
+    Tls(Box<TlsStream>),
     Unix(UnixStream),
 }
 
@@ -60,6 +64,7 @@ impl Stream {
     fn set_timeouts(&self, t: Duration) -> io::Result<()> {
         match self {
             Stream::Tcp(s) => s.set_read_timeout(Some(t)).and_then(|_| s.set_write_timeout(Some(t))),
+            Stream::Tls(s) => s.sock.set_read_timeout(Some(t)).and_then(|_| s.sock.set_write_timeout(Some(t))),
             Stream::Unix(s) => s.set_read_timeout(Some(t)).and_then(|_| s.set_write_timeout(Some(t))),
         }
     }
@@ -69,6 +74,7 @@ impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         match self {
             Stream::Tcp(s) => s.read(buf),
+            Stream::Tls(s) => s.read(buf),
             Stream::Unix(s) => s.read(buf),
         }
     }
@@ -78,12 +84,14 @@ impl Write for Stream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Stream::Tcp(s) => s.write(buf),
+            Stream::Tls(s) => s.write(buf),
             Stream::Unix(s) => s.write(buf),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Stream::Tcp(s) => s.flush(),
+            Stream::Tls(s) => s.flush(),
             Stream::Unix(s) => s.flush(),
         }
     }
@@ -96,6 +104,8 @@ pub struct Client {
     budget: Rc<Budget>,
     /// The peer address (TCP only).
     pub peer: Option<SocketAddr>,
+    /// The TLS handshake, over TLS.
+    pub tls: Option<Session>,
 }
 
 /// Resolves a TCP target to its first address (bounded by the system resolver).
@@ -119,7 +129,34 @@ impl Client {
             }
             Target::Unix(path) => (Stream::Unix(UnixStream::connect(path)?), None),
         };
-        Ok(Client { stream, buf: BytesMut::with_capacity(4096), budget: budget.clone(), peer })
+        Ok(Client { stream, buf: BytesMut::with_capacity(4096), budget: budget.clone(), peer, tls: None })
+    }
+
+    /// Connects to a TCP `target` and performs the TLS handshake (within one request's time),
+    /// with the client certificate when `client_cert` and one was given. A handshake error
+    /// keeps rustls's error inside the `io::Error` for [`tls::classify`].
+    pub fn connect_tls(
+        target: &Target,
+        budget: &Rc<Budget>,
+        setup: &TlsSetup,
+        client_cert: bool,
+    ) -> io::Result<Client> {
+        let Target::Tcp { host, port } = target else {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, "TLS does not apply to a unix socket"));
+        };
+        let name = setup.server_name(host).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+        budget.spend()?;
+        let addr = resolve(host, *port)?;
+        let tcp = TcpStream::connect_timeout(&addr, budget.step()?)?;
+        tcp.set_nodelay(true).ok();
+        let (stream, session) = tls::handshake(tcp, setup.config(client_cert), name, budget.step()?)?;
+        Ok(Client {
+            stream: Stream::Tls(Box::new(stream)),
+            buf: BytesMut::with_capacity(4096),
+            budget: budget.clone(),
+            peer: Some(addr),
+            tls: Some(session),
+        })
     }
 
     /// Sends one command and reads its reply. An error reply is `Ok(Frame::Error(..))`;

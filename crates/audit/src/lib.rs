@@ -8,7 +8,7 @@
 //!   on the command line: answers without authentication, protected mode, version and the
 //!   CVEs known for it ([`cves`], `data/cves.tsv`), replica of an unexpected primary, the
 //!   dangerous commands the given credentials reach (found with COMMAND INFO, ACL DRYRUN and
-//!   ACL GETUSER, never by running them), TLS, password strength ([`password`]), users with
+//!   ACL GETUSER, never by running them), TLS (a real handshake with `--tls`: [`tls`]), password strength ([`password`]), users with
 //!   nopass, and (opt-in, bounded) whether failed AUTH is throttled.
 //! * Local checks ([`local`], [`conf`], [`procs`]): a config file's settings and the modes of
 //!   the files it names, a data directory, and server processes (root, secrets in argv,
@@ -23,6 +23,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod cert;
 pub mod client;
 pub mod conf;
 pub mod cves;
@@ -35,6 +36,7 @@ pub mod procs;
 pub mod reach;
 pub mod remote;
 pub mod rules;
+pub mod tls;
 
 pub use finding::{Finding, Note, Report, Severity};
 pub use options::{Options, Target};
@@ -58,6 +60,10 @@ pub const CHECKS: &[&str] = &[
     "cmd.eval",
     "cmd.unknown",
     "tls.none",
+    "tls.verify",
+    "tls.old-protocol",
+    "tls.client-cert-optional",
+    "tls.cert-expiring",
     "unix.socket-mode",
     "password.weak",
     "acl.nopass.<user>",
@@ -89,8 +95,19 @@ pub const CHECKS: &[&str] = &[
 pub fn run(opts: &Options) -> Report {
     let mut report = Report::default();
     let budget = client::Budget::new(opts.timeout, opts.deadline);
-    for target in &opts.targets {
-        remote::audit(target, opts, &budget, &mut report);
+    match tls::TlsSetup::load(opts) {
+        Ok(setup) => {
+            for target in &opts.targets {
+                remote::audit(target, opts, setup.as_ref(), &budget, &mut report);
+            }
+        }
+        Err(e) => {
+            for target in &opts.targets {
+                let label = target.to_string();
+                report.targets.push(label.clone());
+                report.error(&label, format!("cannot set up TLS: {e}"));
+            }
+        }
     }
     if let Some(path) = &opts.config {
         local::check_config(path, &mut report);
@@ -163,9 +180,14 @@ mod tests {
     #[test]
     fn every_check_is_documented_and_exists() {
         let docs = include_str!("../../../docs/audit.md");
-        let sources =
-            [include_str!("rules.rs"), include_str!("reach.rs"), include_str!("local.rs"), include_str!("procs.rs")]
-                .concat();
+        let sources = [
+            include_str!("rules.rs"),
+            include_str!("reach.rs"),
+            include_str!("local.rs"),
+            include_str!("procs.rs"),
+            include_str!("tls.rs"),
+        ]
+        .concat();
         for id in CHECKS {
             assert!(docs.contains(&format!("`{id}`")), "{id} is not in docs/audit.md");
             let stem = id.split('<').next().unwrap_or(id);

@@ -22,7 +22,10 @@ Remote checks (against each named server; nothing else is contacted):
                            (or set REDOUBT_AUDIT_PASSWORD; never on the command line)
   --check-user NAME        whose reach to check with ACL DRYRUN (default: the audit's own user)
   --expect-primary H:P     the only primary this server may replicate from
-  --tls [--cacert FILE]    the port speaks TLS (TLS probing is not available in this build)
+  --tls --cacert FILE      speak TLS, verifying the server's certificate against the CA in FILE
+  --sni NAME               the name the certificate must carry (default: the host; an IP
+                           target is verified against the certificate's IP addresses)
+  --cert FILE --key FILE   a client certificate and its key, for servers that require one
   --probe-auth [N]         opt-in: send N (default 6, at most 10) wrong AUTHs for a random,
                            non-existent user and time the replies (counts toward the
                            target's failed-auth throttle)
@@ -93,6 +96,12 @@ pub struct Options {
     pub tls: bool,
     /// `--cacert`.
     pub cacert: Option<PathBuf>,
+    /// `--sni`.
+    pub sni: Option<String>,
+    /// `--cert`: the client certificate.
+    pub cert: Option<PathBuf>,
+    /// `--key`: the client certificate's key.
+    pub key: Option<PathBuf>,
     /// `--expect-primary`, as given.
     pub expect_primary: Option<String>,
     /// `--probe-auth`: how many wrong AUTHs to send.
@@ -124,6 +133,9 @@ impl Default for Options {
             check_user: None,
             tls: false,
             cacert: None,
+            sni: None,
+            cert: None,
+            key: None,
             expect_primary: None,
             probe_auth: None,
             config: None,
@@ -175,6 +187,9 @@ pub fn parse(args: &[String], env_password: Option<String>) -> Result<Options, S
             "--check-user" => o.check_user = Some(value("a user name")?),
             "--tls" => o.tls = true,
             "--cacert" => o.cacert = Some(PathBuf::from(value("a file")?)),
+            "--sni" => o.sni = Some(value("a server name")?),
+            "--cert" => o.cert = Some(PathBuf::from(value("a file")?)),
+            "--key" => o.key = Some(PathBuf::from(value("a file")?)),
             "--expect-primary" => {
                 let v = value("HOST:PORT")?;
                 parse_target(&v).map_err(|e| format!("--expect-primary: {e}"))?;
@@ -228,6 +243,15 @@ pub fn parse(args: &[String], env_password: Option<String>) -> Result<Options, S
         o.password = Some(read_pass_file(&path)?);
     } else if let Some(p) = env_password.filter(|p| !p.is_empty()) {
         o.password = Some(Secret(p));
+    }
+    if o.tls && o.cacert.is_none() {
+        return Err("--tls needs --cacert FILE: the CA that signed the server's certificate".into());
+    }
+    if !o.tls && (o.cacert.is_some() || o.sni.is_some() || o.cert.is_some() || o.key.is_some()) {
+        return Err("--cacert, --sni, --cert and --key go with --tls".into());
+    }
+    if o.cert.is_some() != o.key.is_some() {
+        return Err("--cert and --key go together".into());
     }
     if o.user.is_some() && o.password.is_none() {
         return Err("--user needs a password: --pass-file FILE or REDOUBT_AUDIT_PASSWORD".into());
@@ -341,5 +365,10 @@ mod tests {
         assert!(parse(&args(""), None).is_err());
         assert!(parse(&args("--config /x"), None).unwrap().local);
         assert!(parse(&args("--bogus"), None).is_err());
+        let o = parse(&args("127.0.0.1 --tls --cacert ca.crt --sni db --cert c.crt --key c.key"), None).unwrap();
+        assert!(o.tls && o.sni.as_deref() == Some("db") && o.cert.is_some() && o.key.is_some());
+        assert!(parse(&args("127.0.0.1 --tls"), None).unwrap_err().contains("--cacert"));
+        assert!(parse(&args("127.0.0.1 --cacert ca.crt"), None).is_err());
+        assert!(parse(&args("127.0.0.1 --tls --cacert ca.crt --cert c.crt"), None).is_err());
     }
 }

@@ -1,4 +1,5 @@
-//! Remote checks: talks to one named server and gathers [`Facts`]; [`crate::rules`] turns
+//! Remote checks: talks to one named server (in plaintext, or over TLS with `--tls`:
+//! [`crate::tls`]) and gathers [`Facts`]; [`crate::rules`] turns
 //! them into findings. Every request here is read-only: PING, INFO, DBSIZE, CONFIG GET of
 //! named non-secret settings, ACL WHOAMI/LIST/GETUSER/DRYRUN, COMMAND INFO, and (opt-in,
 //! bounded) wrong AUTHs for a user that does not exist.
@@ -8,8 +9,10 @@ use crate::finding::Report;
 use crate::options::{Options, Target};
 use crate::reach::{self, Reach};
 use crate::rules;
+use crate::tls::{self, Failure, TlsFacts, TlsSetup};
 use redoubt_resp::Frame;
 use std::collections::BTreeMap;
+use std::io;
 use std::net::IpAddr;
 use std::rc::Rc;
 use std::time::Duration;
@@ -90,6 +93,8 @@ pub struct Facts {
     pub probe: Option<Probe>,
     /// `--tls` was given and the port answered plaintext RESP anyway.
     pub plaintext_despite_tls: bool,
+    /// What `--tls` found.
+    pub tls: TlsFacts,
 }
 
 /// Whether an IP is loopback (including IPv4-mapped IPv6 loopback).
@@ -100,42 +105,129 @@ pub fn is_loopback(ip: IpAddr) -> bool {
     }
 }
 
-/// Audits one server and adds its findings and notes to `report`.
-pub fn audit(target: &Target, opts: &Options, budget: &Rc<Budget>, report: &mut Report) {
+/// How to open one more connection to the target: plaintext, or TLS with the audit's setup.
+struct Dial<'a> {
+    target: &'a Target,
+    budget: &'a Rc<Budget>,
+    tls: Option<&'a TlsSetup>,
+}
+
+impl Dial<'_> {
+    /// A connection (with the client certificate, when one was given).
+    fn open(&self) -> io::Result<Client> {
+        self.open_with(true)
+    }
+
+    fn open_with(&self, client_cert: bool) -> io::Result<Client> {
+        match self.tls {
+            Some(setup) => Client::connect_tls(self.target, self.budget, setup, client_cert),
+            None => Client::connect(self.target, self.budget),
+        }
+    }
+
+    /// A connection and its answer to PING (over TLS, the first read is where a server that
+    /// requires a client certificate says so).
+    fn open_and_ping(&self, client_cert: bool) -> io::Result<(Client, Frame)> {
+        let mut c = self.open_with(client_cert)?;
+        let ping = c.call(&["PING"])?;
+        Ok((c, ping))
+    }
+}
+
+/// Audits one server and adds its findings and notes to `report`. `tls` is set with `--tls`.
+pub fn audit(target: &Target, opts: &Options, tls: Option<&TlsSetup>, budget: &Rc<Budget>, report: &mut Report) {
     let label = target.to_string();
     report.targets.push(label.clone());
     let mut facts = Facts { label: label.clone(), ..Facts::default() };
-    let mut anon = match Client::connect(target, budget) {
-        Ok(c) => c,
-        Err(e) => {
-            report.error(&label, format!("cannot connect: {e}"));
-            return;
-        }
-    };
     facts.unix = matches!(target, Target::Unix(_));
     if let Target::Unix(path) = target {
         facts.socket_perm = crate::local::mode(path).map(|m| m.perm);
     }
-    facts.local = !matches!(anon.peer, Some(a) if !is_loopback(a.ip()));
-    let ping = anon.call(&["PING"]);
-    let ping = match ping {
-        Ok(f) => f,
-        Err(e) if opts.tls => {
-            report.note(
-                &label,
-                format!(
-                    "TLS probing not available in this build: the port did not answer RESP in plaintext ({e}), \
-                     as a TLS-only port should not; remote checks of this target were skipped"
-                ),
-            );
-            return;
-        }
-        Err(e) => {
-            report.error(&label, format!("no RESP answer in plaintext ({e}); a TLS-only port? (--tls)"));
-            return;
+    if let Target::Tcp { host, port } = target {
+        facts.local = client::resolve(host, *port).is_ok_and(|a| is_loopback(a.ip()));
+    } else {
+        facts.local = true;
+    }
+    // TLS does not apply to a unix socket (the unix-socket note says so).
+    let mut dial = Dial { target, budget, tls: tls.filter(|_| !facts.unix) };
+    let (mut anon, ping) = match dial.tls {
+        Some(setup) => match dial.open_and_ping(true) {
+            Ok((c, ping)) => {
+                facts.tls.session = c.tls.clone();
+                (c, ping)
+            }
+            Err(e) => match tls::classify(&e, setup.has_cert) {
+                Failure::NotTls(why) => match (Dial { tls: None, ..dial }).open_and_ping(false) {
+                    Ok(plain) => {
+                        report.note(&label, format!("no TLS handshake on this port: {why}"));
+                        facts.plaintext_despite_tls = true;
+                        dial.tls = None;
+                        plain
+                    }
+                    Err(e) => {
+                        report.error(
+                            &label,
+                            format!("no TLS handshake ({why}) and no plaintext RESP answer ({e}) on this port"),
+                        );
+                        return;
+                    }
+                },
+                Failure::ClientCertRefused(why) => {
+                    report.error(&label, format!("the server refused the client certificate of --cert: {why}"));
+                    return;
+                }
+                Failure::ClientCertRequired(why) => {
+                    report.error(
+                        &label,
+                        format!(
+                            "the server requires a client certificate: give --cert FILE --key FILE to run the checks                              ({why})"
+                        ),
+                    );
+                    return;
+                }
+                failure => {
+                    report.error(&label, "remote checks skipped: no usable TLS connection (see the tls.* finding)");
+                    facts.tls.failure = Some(failure);
+                    rules::evaluate(&facts, opts, report);
+                    return;
+                }
+            },
+        },
+        None => {
+            let mut c = match dial.open() {
+                Ok(c) => c,
+                Err(e) => {
+                    report.error(&label, format!("cannot connect: {e}"));
+                    return;
+                }
+            };
+            match c.call(&["PING"]) {
+                Ok(ping) => (c, ping),
+                Err(e) => {
+                    report.error(
+                        &label,
+                        format!("no RESP answer in plaintext ({e}); a TLS-only port? (--tls --cacert FILE)"),
+                    );
+                    return;
+                }
+            }
         }
     };
-    facts.plaintext_despite_tls = opts.tls;
+    if let Some(peer) = anon.peer {
+        facts.local = is_loopback(peer.ip());
+    }
+    if let Some(setup) = dial.tls.filter(|_| facts.tls.session.is_some()) {
+        check_client_cert(&dial, setup, &ping, &mut facts.tls);
+        if let (Some(peer), Target::Tcp { host, .. }) = (anon.peer, target) {
+            let name = opts.sni.as_deref().unwrap_or(host);
+            let probe =
+                budget.spend().and_then(|_| budget.step()).and_then(|t| tls::old_protocol_probe(peer, Some(name), t));
+            match probe {
+                Ok(v) => facts.tls.old_protocol = v,
+                Err(e) => report.note(&label, format!("TLS 1.0/1.1 probe inconclusive: {e}")),
+            }
+        }
+    }
     facts.anon = Some(match &ping {
         Frame::Simple(s) if s.eq_ignore_ascii_case("PONG") => Anon::Answers,
         Frame::Error(e) if e.starts_with("NOAUTH") => Anon::NoAuth(e.clone()),
@@ -155,7 +247,7 @@ pub fn audit(target: &Target, opts: &Options, budget: &Rc<Budget>, report: &mut 
     }
 
     let mut session = match &opts.password {
-        Some(pw) => match authenticate(target, budget, opts.user.as_deref(), &pw.0) {
+        Some(pw) => match authenticate(&dial, opts.user.as_deref(), &pw.0) {
             Ok((c, accepted, reply)) => {
                 facts.auth = Some((accepted, reply.clone()));
                 if accepted {
@@ -182,20 +274,40 @@ pub fn audit(target: &Target, opts: &Options, budget: &Rc<Budget>, report: &mut 
     if let Some(c) = session.as_mut() {
         gather(c, opts, &mut facts);
     }
+    if facts.tls.session.is_some() {
+        facts.tls.plaintext_port = facts.config.get("port").filter(|p| p.as_str() != "0").cloned();
+    }
     if let Some(n) = opts.probe_auth {
-        facts.probe = Some(probe_auth(target, budget, n));
+        facts.probe = Some(probe_auth(&dial, n));
     }
     rules::evaluate(&facts, opts, report);
 }
 
+/// Whether the server answers a client without a certificate: over the session that just ran
+/// without one, or on one more connection when `--cert` was given.
+fn check_client_cert(dial: &Dial, setup: &TlsSetup, ping: &Frame, tls: &mut TlsFacts) {
+    if !setup.has_cert {
+        tls.client_cert_required = Some(false);
+        tls.without_cert_evidence = format!("PING -> {}", client::describe(ping));
+        return;
+    }
+    match dial.open_and_ping(false) {
+        Ok((_, reply)) => {
+            tls.client_cert_required = Some(false);
+            tls.without_cert_evidence = format!("PING -> {}", client::describe(&reply));
+        }
+        Err(e) => {
+            if let Failure::ClientCertRequired(why) = tls::classify(&e, false) {
+                tls.client_cert_required = Some(true);
+                tls.without_cert_evidence = why;
+            }
+        }
+    }
+}
+
 /// Opens a connection and sends AUTH: `(client, accepted, reply)`.
-fn authenticate(
-    target: &Target,
-    budget: &Rc<Budget>,
-    user: Option<&str>,
-    pw: &str,
-) -> std::io::Result<(Client, bool, String)> {
-    let mut c = Client::connect(target, budget)?;
+fn authenticate(dial: &Dial, user: Option<&str>, pw: &str) -> io::Result<(Client, bool, String)> {
+    let mut c = dial.open()?;
     let reply = match user {
         Some(u) => c.call(&["AUTH", u, pw])?,
         None => c.call(&["AUTH", pw])?,
@@ -265,9 +377,9 @@ fn read_config(c: &mut Client, facts: &mut Facts) {
 /// Sends `n` wrong AUTHs for a random user that does not exist, on a fresh connection, and
 /// times each reply. A wrong AUTH for a non-existent user locks no real account out; on a
 /// server with per-source throttling (Redoubt) it counts toward this host's back-off.
-fn probe_auth(target: &Target, budget: &Rc<Budget>, n: u32) -> Probe {
+fn probe_auth(dial: &Dial, n: u32) -> Probe {
     let mut probe = Probe::default();
-    let mut c = match Client::connect(target, budget) {
+    let mut c = match dial.open() {
         Ok(c) => c,
         Err(e) => {
             probe.skipped = Some(format!("cannot connect: {e}"));

@@ -123,8 +123,11 @@ pub fn evaluate(f: &Facts, opts: &Options, report: &mut Report) {
     replication(f, opts, report);
     reach_findings(f, wide, &cve_rows, report);
 
+    crate::tls::findings(t, &f.tls, wide, report);
     if let Some(anon) = &f.anon {
-        if f.unix {
+        if f.tls.session.is_some() {
+            // Over TLS: the tls.* checks above said what there is to say.
+        } else if f.unix {
             report.note(t, "unix socket: TLS does not apply");
             if let Some(perm) = f.socket_perm.filter(|p| p & 0o002 != 0) {
                 report.add(finding(
