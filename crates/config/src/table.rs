@@ -72,7 +72,7 @@ const DEFRAG: &str = "active defragmentation is a jemalloc feature, and Redoubt 
 const CPUS: &str = "Redoubt does not pin threads to CPUs; use taskset or systemd's CPUAffinity=";
 const SYSLOG: &str = "Redoubt logs to stdout or the logfile; let journald or your supervisor forward it to syslog";
 const TESTING: &str = "a hook of Redis's own test suite that Redoubt does not have";
-const THREADS: &str = "Redoubt reads, parses and writes on every core already (one task per connection)";
+const THREADS: &str = "Redoubt's io-threads read, parse and write for their own clients already";
 
 /// Every directive, in the order of Redis's redis.conf sections.
 #[rustfmt::skip]
@@ -199,7 +199,7 @@ pub(crate) static DIRECTIVES: &[Directive] = &[
     d("lazyfree-lazy-user-flush", BOOL, "no", "Make FLUSHALL/FLUSHDB asynchronous by default."),
 
     // ---- Threads and kernel ----
-    d("io-threads", int(1, 128), "1", "Threads for socket I/O.").imm().inert(THREADS),
+    d("io-threads", int(0, 128), "0", "Connection threads, each an event loop serving its share of the clients; 0 = one per core.").imm(),
     d("io-threads-do-reads", BOOL, "no", "Read and parse on the I/O threads too.").imm().inert(THREADS),
     d("oom-score-adj", en(OOM), "no", "Set the process's OOM-killer score.").inert("Redoubt does not change its OOM score; set OOMScoreAdjust= in systemd"),
     d("oom-score-adj-values", Kind::OomScoreAdjValues, "0 200 800", "OOM scores of primary, replica and child processes.").inert("Redoubt does not change its OOM score; set OOMScoreAdjust= in systemd"),

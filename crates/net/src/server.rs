@@ -108,9 +108,12 @@ pub async fn run(config: Config, config_file: Option<String>) -> Result<(), Serv
     let _ = stdout.flush();
 
     // Connections run on the workers (workers.rs); this runtime accepts and runs the cron.
-    let workers = Arc::new(
-        Workers::start(Workers::default_count()).map_err(|e| ServerError(format!("cannot start the workers: {e}")))?,
-    );
+    let threads = match engine.config().value("io-threads").and_then(|v| v.parse::<usize>().ok()) {
+        Some(n) if n > 0 => n,
+        _ => Workers::default_count(),
+    };
+    let workers =
+        Arc::new(Workers::start(threads).map_err(|e| ServerError(format!("cannot start the io-threads: {e}")))?);
     let mut tasks = JoinSet::new();
     for listener in tcp {
         tasks.spawn(accept_tcp(listener, engine.clone(), door.clone(), workers.clone()));
