@@ -9,7 +9,8 @@
 //!   without TLS starts with a warning.
 //! - **Secret files.** Config files that hold a secret (`requirepass`, `masterauth`, a `user`
 //!   line, a TLS key passphrase), `requirepass-file`, `masterauth-file`, the `aclfile`, and
-//!   the TLS private keys must be readable by their owner only (`chmod 600`); any config file
+//!   the TLS private keys must be readable by their owner only (`chmod 600`); so must the
+//!   `seal-key-file`, which must also hold a well-formed key; any config file
 //!   writable by group or others is refused too (`chmod go-w`), since whoever can write it
 //!   chooses the users. The `audit-log` is opened (created 0600) to prove it is a private
 //!   regular file.
@@ -289,6 +290,12 @@ fn check_files(cfg: &Config, refusals: &mut Vec<String>) -> bool {
             if let Err(e) = check_private_file(&absolute(Path::new(&path)), what) {
                 refusals.push(e);
             }
+        }
+    }
+    if let Some(path) = &cfg.seal_key_file {
+        // Missing, not a regular file, open to group or others, or not a key: each names its fix.
+        if let Err(e) = redoubt_persist::seal::read_key_file(&absolute(path)) {
+            refusals.push(e);
         }
     }
     if let Some(path) = &cfg.audit_log {
