@@ -458,11 +458,12 @@ pub fn load_at_start(engine: &Engine) -> Result<Option<LoadReport>, String> {
         let cfg = engine.config();
         (cfg.dir.join(&cfg.dbfilename), cfg.value("rdbchecksum").is_none_or(|v| v == "yes"))
     };
+    // Read now even without a snapshot, so every save uses the key preflight checked.
+    let key = seal_key(engine).map_err(|e| e.to_string())?;
     if !path.exists() {
         return Ok(None);
     }
     let shown = path.display();
-    let key = seal_key(engine).map_err(|e| e.to_string())?;
     let kind = seal::sealed_kind(&path).map_err(|e| format!("cannot load the snapshot {shown}: {e}"))?;
     match (kind, &key) {
         (Some(FileKind::Rdb), Some(_)) | (None, None) => {}

@@ -146,6 +146,19 @@ pub fn check(cfg: &Config) -> Result<Vec<Warning>, ServerError> {
     }
 
     check_data_dir(cfg, refusals.is_empty(), &mut refusals);
+    if let Some(key) = &cfg.seal_key_file {
+        let (key, dir) = (absolute(key), absolute(&cfg.dir));
+        if key.starts_with(&dir) {
+            warnings.push(Warning::new(
+                WarningKind::Notice,
+                format!(
+                    "seal-key-file {} is inside the data directory: a copy of the directory carries the key that \
+                     opens its files; keep the key elsewhere",
+                    key.display()
+                ),
+            ));
+        }
+    }
 
     match refusals.len() {
         0 => Ok(warnings),
@@ -536,6 +549,24 @@ mod tests {
         assert_eq!(std::fs::metadata(&audit).unwrap().mode() & 0o777, 0o600);
         chmod(&audit, 0o644);
         assert!(refusal(&c).contains(&format!("chmod 600 {}", audit.display())));
+    }
+
+    #[test]
+    fn seal_key_file_is_checked() {
+        let dir = tmpdir("seal");
+        let key = dir.join("seal.key");
+        let c = cfg(&format!("seal-key-file {}\n", key.display()), &dir);
+        assert!(refusal(&c).contains("redoubt seal keygen"));
+        redoubt_persist::seal::create_key_file(&key).unwrap();
+        assert_eq!(check(&c).unwrap(), []);
+        chmod(&key, 0o644);
+        assert!(refusal(&c).ends_with(&format!("chmod 600 {}", key.display())));
+        // A key inside the data directory travels with the data: allowed, with a warning.
+        let data = dir.join("data");
+        let inside = data.join("seal.key");
+        redoubt_persist::seal::create_key_file(&inside).unwrap();
+        let w = check(&cfg(&format!("seal-key-file {}\n", inside.display()), &dir)).unwrap();
+        assert!(w.len() == 1 && w[0].message.contains("is inside the data directory"), "{w:?}");
     }
 
     #[test]
