@@ -8,6 +8,13 @@
 //! record was cut by a crash is refused unless the caller allows the cut
 //! (`aof-load-truncated`): then the partial record is removed, and the next record carries
 //! the `RESUMED` flag with a counter past the cut record's, so that no nonce is used twice.
+//!
+//! For the AOF: a new incremental file is [`SealedLog::create`]; at start each file is read
+//! with [`Reader`] (plaintext through `Read`; `SealError::from(io_error)` recovers a
+//! [`SealError::Truncated`] with `partial: true`, the cut tail `aof-load-truncated` decides
+//! about); the file appended to is then reopened with [`SealedLog::open`], `allow_cut` as
+//! `aof-load-truncated` says. A base file written in one go (a rewrite) is a [`Writer`] of
+//! kind AOF, read back with `Reader::require_final(true)`.
 
 use super::*;
 use std::fs::File;

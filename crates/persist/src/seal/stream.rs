@@ -114,6 +114,14 @@ impl<R: Read> Reader<R> {
         })
     }
 
+    /// Whether the file must end with a final record (by default: RDB yes, AOF no). An AOF
+    /// base file written in one go by a [`Writer`] should be read with `true`, so a cut at a
+    /// record boundary is caught there too.
+    pub fn require_final(mut self, yes: bool) -> Reader<R> {
+        self.require_final = yes;
+        self
+    }
+
     /// The file's header.
     pub fn header(&self) -> &Header {
         &self.header

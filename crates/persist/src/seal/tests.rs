@@ -235,6 +235,15 @@ fn log_appends_reopens_and_resumes_after_a_cut() {
     assert_eq!(read_log(&resumed, &k).unwrap(), [&b""[..], b"*1\r\n$4\r\nPING\r\n", b"one", b"three", b"four"]);
     let (_, found) = SealedLog::open(rw(&path), &k, false).unwrap();
     assert_eq!(found.records, 5);
+    // A log has no final record: a reader that demands one says the log was cut short.
+    assert!(matches!(
+        Reader::open(&resumed[..], &k)
+            .unwrap()
+            .require_final(true)
+            .read_to_end(&mut Vec::new())
+            .map_err(SealError::from),
+        Err(SealError::Truncated { partial: false, records: 5, .. })
+    ));
 
     // A gap anywhere but at a resumed record is refused: drop "one" from the resumed log.
     let b = records(&resumed);
