@@ -2,6 +2,8 @@
 //! on its secure embedded defaults; arguments follow redis-server's form (an optional config
 //! file, then `--directive value` flags).
 
+mod seal;
+
 use redoubt_config::Config;
 use std::process::ExitCode;
 
@@ -14,6 +16,9 @@ Usage:
   redoubt passwd --requirepass                             a new password for requirepass-file
   redoubt tls init DIR [--host NAME]... [--ip ADDR]... [--client CN]...
                                                            a CA, server and client certificates (docs/tls.md)
+  redoubt seal keygen FILE                                 a new key file for seal-key-file (mode 0600)
+  redoubt seal --key-file KEY [--force] IN OUT             seal a plain RDB snapshot (docs/persistence.md)
+  redoubt unseal --key-file KEY [--force] IN OUT           verify a sealed file and write it plain
   redoubt --version | --help
 
 With no config file the server runs on its secure defaults: 127.0.0.1 and ::1, port 6379.
@@ -26,6 +31,9 @@ fn main() -> ExitCode {
     }
     if args.first().map(String::as_str) == Some("tls") {
         return redoubt_tlsgen::main(args.split_off(1));
+    }
+    if let Some(verb @ ("seal" | "unseal")) = args.first().map(String::as_str) {
+        return seal::main(&args[1..], verb == "unseal");
     }
     if args.first().map(String::as_str) == Some("audit") {
         return redoubt_audit::main(args.split_off(1));

@@ -313,6 +313,14 @@ fn named_files(conf: &Conf, report: &mut Report) {
             );
         }
     }
+    // The server takes a relative seal-key-file from its working directory, which a config
+    // file does not tell: only an absolute one is checked.
+    if let Some(d) = conf.last("seal-key-file") {
+        let path = d.args.join(" ");
+        if Path::new(&path).is_absolute() {
+            secret_file("secret-file.mode", "the key of sealed snapshots (seal-key-file)", Path::new(&path), report);
+        }
+    }
     let Some(d) = conf.last("dir") else {
         let t = conf.files.first().map(|f| f.display().to_string()).unwrap_or_default();
         report.note(&t, "no dir line: the data directory is the server's working directory; check it with --data-dir");
@@ -429,4 +437,32 @@ fn check_data_dir_with(
         ));
     }
     report.note(&t, format!("data directory: {} data file(s) checked", files.len()));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn seal_key_file_open_to_others_is_reported() {
+        let dir = std::env::temp_dir().join(format!("redoubt-audit-seal-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let key = dir.join("seal.key");
+        std::fs::write(&key, format!("{}\n", "ab".repeat(32))).unwrap();
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let conf = dir.join("redoubt.conf");
+        std::fs::write(&conf, format!("seal-key-file {}\n", key.display())).unwrap();
+        std::fs::set_permissions(&conf, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let found = |report: &Report| report.findings.iter().any(|f| f.id == "secret-file.mode");
+        let mut report = Report::default();
+        check_config(&conf, &mut report);
+        assert!(found(&report), "{:?}", report.findings);
+        std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let mut report = Report::default();
+        check_config(&conf, &mut report);
+        assert!(!found(&report), "{:?}", report.findings);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

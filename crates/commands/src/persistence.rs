@@ -12,6 +12,13 @@
 //! (or the next persistence command), as Redis collects its child.
 //!
 //! **Files** are written atomically and private (0600): see `redoubt_persist::TempFile`.
+//!
+//! **Sealed snapshots.** With `seal-key-file` set, every save (SAVE, BGSAVE, the rules,
+//! FLUSHALL, shutdown) writes the RDB through `redoubt_persist::seal::Writer`, and the load
+//! at start accepts only a sealed file: it verifies every record first, then loads, so a
+//! wrong key or an altered byte refuses the start with nothing loaded. A plain snapshot while
+//! the key is set is refused too (it could have been swapped in: THREATS.md T16), and so is a
+//! sealed one without the key. The key is read once (preflight checked the file) and kept.
 //! `rdb_changes_since_last_save` is the engine's `dirty` counter; a successful save subtracts
 //! the changes it captured.
 //!
@@ -23,15 +30,17 @@
 
 use crate::context::{is_opt, parse_i64, CmdError, CmdResult, Ctx};
 use crate::engine::{unix_ms, Engine};
+use redoubt_persist::seal::{self, FileKind, SealKey};
 use redoubt_persist::{
-    dump_value, load_file, restore_value, write_atomically, write_rdb, Limits, LoadOptions, LoadReport, RestoreError,
-    SaveOptions, SaveStats, Snapshot, TempFile,
+    dump_value, load_file, load_from, restore_value, write_atomically, write_rdb, Limits, LoadOptions, LoadReport,
+    RestoreError, SaveOptions, SaveStats, Snapshot, TempFile,
 };
 use redoubt_store::hash::HashLimits;
 use redoubt_store::zset::ZSetLimits;
 use redoubt_store::Keyspace;
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::io::{BufReader, Write};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
@@ -86,6 +95,8 @@ pub struct PersistState {
     /// Writes are refused (MISCONF): the last save failed, `stop-writes-on-bgsave-error` is
     /// yes and `save` rules are set. Refreshed by the cron; one atomic load per command.
     deny_writes: AtomicBool,
+    /// The key of `seal-key-file`, once read.
+    seal_key: Mutex<Option<Arc<SealKey>>>,
 }
 
 impl Default for PersistState {
@@ -117,6 +128,7 @@ impl PersistState {
                 shutdown: ShutdownSave::Default,
             }),
             deny_writes: AtomicBool::new(false),
+            seal_key: Mutex::new(None),
         }
     }
 
@@ -200,12 +212,41 @@ fn limits(engine: &Engine, inflate_budget: u64) -> Limits {
     }
 }
 
+/// The key of `seal-key-file`, when it is set; read on first use and kept (the path cannot
+/// change at run time, and preflight checked the file before the server started).
+fn seal_key(engine: &Engine) -> std::io::Result<Option<Arc<SealKey>>> {
+    let Some(path) = engine.config().seal_key_file.clone() else { return Ok(None) };
+    let mut cached = engine.persistence.seal_key.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(key) = cached.as_ref() {
+        return Ok(Some(key.clone()));
+    }
+    let key = Arc::new(seal::read_key_file(&path).map_err(std::io::Error::other)?);
+    *cached = Some(key.clone());
+    Ok(Some(key))
+}
+
+/// Runs `body` on a sealing writer over `w` and seals the final record.
+fn sealed<W: Write, T>(
+    w: W,
+    key: &SealKey,
+    body: impl FnOnce(&mut seal::Writer<W>) -> std::io::Result<T>,
+) -> std::io::Result<T> {
+    let mut writer = seal::Writer::new(w, key, FileKind::Rdb)?;
+    let value = body(&mut writer)?;
+    writer.finish()?;
+    Ok(value)
+}
+
 /// Saves synchronously (SAVE, shutdown): the store is held for the whole write.
 fn save_now(engine: &Engine, ks: &Keyspace, now_ms: i64) -> std::io::Result<SaveStats> {
     let (dir, name, opts) = target(engine);
+    let key = seal_key(engine)?;
     let dirty = engine.stats.dirty.load(Ordering::Relaxed);
     let started = Instant::now();
-    let stats = write_atomically(&dir, &name, |w| write_rdb(w, ks, now_ms, &opts))?;
+    let stats = write_atomically(&dir, &name, |w| match key.as_deref() {
+        Some(key) => sealed(w, key, |s| write_rdb(s, ks, now_ms, &opts)),
+        None => write_rdb(w, ks, now_ms, &opts),
+    })?;
     settle_dirty(engine, dirty);
     let mut st = engine.persistence.lock();
     st.lastsave_s = now_ms / 1000;
@@ -224,6 +265,7 @@ fn save_now(engine: &Engine, ks: &Keyspace, now_ms: i64) -> std::io::Result<Save
 /// Starts a background save of `ks` (held by the caller).
 fn start_bgsave(engine: &Engine, ks: &Keyspace, now_ms: i64) -> std::io::Result<()> {
     let (dir, name, opts) = target(engine);
+    let key = seal_key(engine)?;
     let started = Instant::now();
     let snapshot = Snapshot::capture(ks, now_ms);
     let lock_usec = started.elapsed().as_micros() as u64;
@@ -233,7 +275,10 @@ fn start_bgsave(engine: &Engine, ks: &Keyspace, now_ms: i64) -> std::io::Result<
     let flag = cancelled.clone();
     let handle = std::thread::Builder::new().name("redoubt-bgsave".into()).spawn(move || {
         let mut temp = TempFile::create(&dir)?;
-        let stats = snapshot.write_to(temp.writer(), &opts)?;
+        let stats = match key.as_deref() {
+            Some(key) => sealed(temp.writer(), key, |s| snapshot.write_to(s, &opts))?,
+            None => snapshot.write_to(temp.writer(), &opts)?,
+        };
         drop(snapshot);
         temp.finish()?;
         let cancelled = flag.lock().unwrap_or_else(|e| e.into_inner());
@@ -406,24 +451,51 @@ pub(crate) fn restore(ctx: &mut Ctx<'_>) -> CmdResult {
 
 /// Loads `dir/dbfilename` into the (empty) keyspace at start, if the file exists. `Ok(None)`
 /// when there is no file; an error names the file and what is wrong with it, and leaves the
-/// keyspace empty.
+/// keyspace empty. With `seal-key-file` only a sealed snapshot loads, and only without it a
+/// plain one.
 pub fn load_at_start(engine: &Engine) -> Result<Option<LoadReport>, String> {
     let (path, verify) = {
         let cfg = engine.config();
         (cfg.dir.join(&cfg.dbfilename), cfg.value("rdbchecksum").is_none_or(|v| v == "yes"))
     };
+    // Read now even without a snapshot, so every save uses the key preflight checked.
+    let key = seal_key(engine).map_err(|e| e.to_string())?;
     if !path.exists() {
         return Ok(None);
     }
+    let shown = path.display();
+    let kind = seal::sealed_kind(&path).map_err(|e| format!("cannot load the snapshot {shown}: {e}"))?;
+    match (kind, &key) {
+        (Some(FileKind::Rdb), Some(_)) | (None, None) => {}
+        (Some(kind @ FileKind::Aof), _) => {
+            return Err(format!("cannot load the snapshot {shown}: it is a sealed {kind}, not a snapshot"))
+        }
+        (Some(_), None) => {
+            return Err(format!(
+                "the snapshot {shown} is sealed, but seal-key-file is not set: set seal-key-file to the key file it \
+                 was sealed with, or unseal it with: redoubt unseal --key-file KEY {shown} OUT"
+            ))
+        }
+        (None, Some(_)) => {
+            return Err(format!(
+                "the snapshot {shown} is not sealed, but seal-key-file is set: a plain snapshot is refused, since \
+                 whoever can write the data directory could have put it there. To adopt it, seal it with: redoubt \
+                 seal --key-file KEY {shown} {shown}.sealed, check it, and move it into place (or unset seal-key-file)"
+            ))
+        }
+    }
     let opts = LoadOptions { limits: limits(engine, u64::MAX), verify_checksum: verify, now_ms: unix_ms() };
     let started = Instant::now();
-    let result = engine.with_keyspace(|ks| {
-        let r = load_file(&path, ks, &opts);
-        if r.is_err() {
-            ks.flush_all();
-        }
-        r
-    });
+    let result = match key {
+        Some(key) => load_sealed(engine, &path, &key, &opts),
+        None => engine.with_keyspace(|ks| {
+            let r = load_file(&path, ks, &opts);
+            if r.is_err() {
+                ks.flush_all();
+            }
+            r.map_err(|e| e.to_string())
+        }),
+    };
     match result {
         Ok(report) => {
             let ignored = if report.functions_skipped > 0 {
@@ -443,11 +515,27 @@ pub fn load_at_start(engine: &Engine) -> Result<Option<LoadReport>, String> {
             Ok(Some(report))
         }
         Err(e) => Err(format!(
-            "cannot load the snapshot {}: {e}; nothing was loaded. Move the file away to start with an empty dataset, \
-             or restore a good copy",
-            path.display()
+            "cannot load the snapshot {shown}: {e}; nothing was loaded. Move the file away to start with an empty \
+             dataset, or restore a good copy"
         )),
     }
+}
+
+/// Loads a sealed snapshot: every record is verified first, without the store (so a wrong
+/// key or an altered byte loads nothing), then the verified file is read again and parsed.
+/// A file changed between the two passes fails its own verification in the second.
+fn load_sealed(engine: &Engine, path: &Path, key: &SealKey, opts: &LoadOptions) -> Result<LoadReport, String> {
+    let open = || std::fs::File::open(path).map(|f| BufReader::with_capacity(1 << 20, f)).map_err(|e| e.to_string());
+    let verified = seal::verify(open()?, key).map_err(|e| format!("the sealed file is refused: {e}"))?;
+    let reader = seal::Reader::open(open()?, key).map_err(|e| format!("the sealed file is refused: {e}"))?;
+    let plain = BufReader::with_capacity(64 << 10, reader);
+    engine.with_keyspace(|ks| {
+        let r = load_from(plain, verified.plaintext_bytes, ks, opts);
+        if r.is_err() {
+            ks.flush_all();
+        }
+        r.map_err(|e| format!("{e} (inside the sealed file)"))
+    })
 }
 
 /// The `save` rules: (seconds, changes) pairs; empty when snapshots are off.
@@ -551,12 +639,13 @@ pub(crate) fn info(engine: &Engine, t: &mut String) {
     let st = engine.persistence.lock();
     let current = st.job.as_ref().map_or(-1, |j| j.started.elapsed().as_secs() as i64);
     let (loaded, expired) = st.last_load.as_ref().map_or((0, 0), |r| (r.keys_loaded, r.keys_expired));
+    let sealed = u8::from(engine.config().seal_key_file.is_some());
     let _ = write!(
         t,
         "# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\n\
          rdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\n\
          rdb_saves:{}\r\nrdb_last_load_keys_expired:{expired}\r\nrdb_last_load_keys_loaded:{loaded}\r\n\
-         rdb_last_bgsave_lock_usec:{}\r\nrdb_last_bgsave_snapshot_bytes:{}\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\n",
+         rdb_last_bgsave_lock_usec:{}\r\nrdb_last_bgsave_snapshot_bytes:{}\r\nrdb_sealed:{sealed}\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\n",
         engine.stats.dirty.load(Ordering::Relaxed),
         u8::from(st.job.is_some()),
         st.lastsave_s,

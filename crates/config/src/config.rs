@@ -92,6 +92,9 @@ pub struct Config {
     pub allow_from: Vec<String>,
     /// `audit-log`: the JSON-lines audit log, if any.
     pub audit_log: Option<PathBuf>,
+    /// `seal-key-file`: the key of sealed (encrypted, authenticated) snapshots, if any;
+    /// relative paths are relative to the working directory at start.
+    pub seal_key_file: Option<PathBuf>,
     /// `insecure-no-auth`: start on a non-loopback address with no authentication (labs).
     /// Default false.
     pub insecure_no_auth: bool,
@@ -174,6 +177,7 @@ impl Default for Config {
             users: Vec::new(),
             allow_from: Vec::new(),
             audit_log: None,
+            seal_key_file: None,
             insecure_no_auth: false,
             unauthenticated_timeout: 0,
             maxclients_per_source: 0,

@@ -320,6 +320,5 @@ pub(crate) static DIRECTIVES: &[Directive] = &[
     d("auth-lockout-failures", int(1, INT_MAX), "10", "Failed AUTH attempts that lock a source out.").field(F::AuthLockoutFailures).prot(),
     d("auth-lockout-seconds", int(1, INT_MAX), "300", "First lockout of a source, seconds; each new lockout doubles it, up to auth-lockout-max-seconds.").field(F::AuthLockoutSeconds).prot(),
     d("auth-lockout-max-seconds", int(1, INT_MAX), "3600", "Longest lockout of a source, seconds.").field(F::AuthLockoutMaxSeconds).prot(),
-    // Reserved for later issues (keep them here, with their docs, when they land):
-    //   seal-key-file   key of sealed (encrypted, authenticated) files  (T16)
+    d("seal-key-file", STR, "", "Key file of sealed files: when set, snapshots are written encrypted and authenticated (ChaCha20-Poly1305) and only sealed snapshots are loaded. One line of 64 hex digits, made by `redoubt seal keygen FILE`; relative to the working directory. The start is refused when it is missing, malformed, or readable by group or others (chmod 600). See docs/persistence.md.").field(F::SealKeyFile).prot(),
 ];

@@ -9,7 +9,8 @@
 //!   without TLS starts with a warning.
 //! - **Secret files.** Config files that hold a secret (`requirepass`, `masterauth`, a `user`
 //!   line, a TLS key passphrase), `requirepass-file`, `masterauth-file`, the `aclfile`, and
-//!   the TLS private keys must be readable by their owner only (`chmod 600`); any config file
+//!   the TLS private keys must be readable by their owner only (`chmod 600`); so must the
+//!   `seal-key-file`, which must also hold a well-formed key; any config file
 //!   writable by group or others is refused too (`chmod go-w`), since whoever can write it
 //!   chooses the users. The `audit-log` is opened (created 0600) to prove it is a private
 //!   regular file.
@@ -145,6 +146,19 @@ pub fn check(cfg: &Config) -> Result<Vec<Warning>, ServerError> {
     }
 
     check_data_dir(cfg, refusals.is_empty(), &mut refusals);
+    if let Some(key) = &cfg.seal_key_file {
+        let (key, dir) = (absolute(key), absolute(&cfg.dir));
+        if key.starts_with(&dir) {
+            warnings.push(Warning::new(
+                WarningKind::Notice,
+                format!(
+                    "seal-key-file {} is inside the data directory: a copy of the directory carries the key that \
+                     opens its files; keep the key elsewhere",
+                    key.display()
+                ),
+            ));
+        }
+    }
 
     match refusals.len() {
         0 => Ok(warnings),
@@ -289,6 +303,12 @@ fn check_files(cfg: &Config, refusals: &mut Vec<String>) -> bool {
             if let Err(e) = check_private_file(&absolute(Path::new(&path)), what) {
                 refusals.push(e);
             }
+        }
+    }
+    if let Some(path) = &cfg.seal_key_file {
+        // Missing, not a regular file, open to group or others, or not a key: each names its fix.
+        if let Err(e) = redoubt_persist::seal::read_key_file(&absolute(path)) {
+            refusals.push(e);
         }
     }
     if let Some(path) = &cfg.audit_log {
@@ -529,6 +549,24 @@ mod tests {
         assert_eq!(std::fs::metadata(&audit).unwrap().mode() & 0o777, 0o600);
         chmod(&audit, 0o644);
         assert!(refusal(&c).contains(&format!("chmod 600 {}", audit.display())));
+    }
+
+    #[test]
+    fn seal_key_file_is_checked() {
+        let dir = tmpdir("seal");
+        let key = dir.join("seal.key");
+        let c = cfg(&format!("seal-key-file {}\n", key.display()), &dir);
+        assert!(refusal(&c).contains("redoubt seal keygen"));
+        redoubt_persist::seal::create_key_file(&key).unwrap();
+        assert_eq!(check(&c).unwrap(), []);
+        chmod(&key, 0o644);
+        assert!(refusal(&c).ends_with(&format!("chmod 600 {}", key.display())));
+        // A key inside the data directory travels with the data: allowed, with a warning.
+        let data = dir.join("data");
+        let inside = data.join("seal.key");
+        redoubt_persist::seal::create_key_file(&inside).unwrap();
+        let w = check(&cfg(&format!("seal-key-file {}\n", inside.display()), &dir)).unwrap();
+        assert!(w.len() == 1 && w[0].message.contains("is inside the data directory"), "{w:?}");
     }
 
     #[test]

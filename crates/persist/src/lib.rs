@@ -15,6 +15,8 @@
 //! - Files ([`write_atomically`]): a temporary file created 0600 in the data directory,
 //!   fsync, rename over the target, fsync of the directory: a crash leaves the old file or
 //!   the new one, never half of one.
+//! - Sealed files ([`seal`]): the RDB (and AOF) encrypted and authenticated with the key of
+//!   `seal-key-file`, streamed record by record.
 //!
 //! The store is read through its public API ([`redoubt_store::Db::for_each_entry`] and the
 //! value types); this crate knows nothing of clients or commands. No `unsafe`.
@@ -31,6 +33,7 @@ pub mod legacy;
 pub mod listpack;
 mod load;
 pub mod lzf;
+pub mod seal;
 
 pub use decode::Limits;
 pub use dump::{decode_body, dump_value, restore_value, verify_payload, RestoreError};
