@@ -89,7 +89,7 @@ fn one_reply_over_the_hard_limit_closes_the_client_before_anything_is_sent() {
     let mut buf = [0u8; 4096];
     c.stream().set_read_timeout(Some(Duration::from_secs(10))).unwrap();
     loop {
-        match std::io::Read::read(&mut &*c.stream(), &mut buf) {
+        match std::io::Read::read(&mut c.stream(), &mut buf) {
             Ok(0) => break,
             Ok(n) => got.extend_from_slice(&buf[..n]),
             Err(e) => panic!("the connection was not closed: {e}"),
