@@ -1,6 +1,14 @@
 //! The registry of connected clients: what CLIENT LIST, CLIENT INFO and CLIENT KILL see, and
 //! the kill switch the door listens to. Each connection updates its own handle; others only
 //! read it, so the hot path takes no registry lock.
+//!
+//! Client memory (Redis's `getClientMemoryUsage`, in part): each handle holds the bytes its
+//! connection has in its query buffer (unparsed input, and the arguments of a request in
+//! progress) and in its output buffer (replies produced and not yet taken by the socket, and
+//! published messages waiting in its Pub/Sub inbox). Every change goes through a swap or an
+//! add on the handle and the same change on the registry's totals, so the sum over all clients
+//! that `maxmemory` and `maxmemory-clients` compare is one load, and a connection whose socket
+//! takes its replies at once publishes nothing at all.
 
 use bytes::Bytes;
 use std::collections::BTreeMap;
@@ -42,10 +50,21 @@ pub struct ClientHandle {
     pub resp: AtomicU8,
     /// Authenticated user.
     pub user: Mutex<String>,
-    /// Bytes waiting in the query buffer at the last read.
-    pub query_buffer: AtomicU64,
-    /// Bytes waiting in the output buffer at the last write.
-    pub output_buffer: AtomicU64,
+    /// Bytes waiting in the query buffer at the last read (CLIENT LIST `qbuf`).
+    query_buffer: AtomicU64,
+    /// Room left in the query buffer at the last read (CLIENT LIST `qbuf-free`).
+    query_free: AtomicU64,
+    /// Arguments held of a request in progress (CLIENT LIST `argv-mem`).
+    argv_mem: AtomicU64,
+    /// Reply bytes produced and not yet taken by the socket.
+    reply_pending: AtomicU64,
+    /// Published frames delivered to the inbox and not yet taken by the socket.
+    push_pending: AtomicU64,
+    /// When the output buffer went over its class's soft limit (unix ms; 0 when under it).
+    pub(crate) soft_since_ms: AtomicI64,
+    /// CLIENT NO-EVICT: `maxmemory-clients` never picks this client.
+    pub(crate) no_evict: AtomicBool,
+    totals: Arc<ClientTotals>,
     /// A key this client WATCHes was modified: its next EXEC fails (Redis's `CLIENT_DIRTY_CAS`).
     /// Set by whichever client's command modified the key, under the store lock.
     pub(crate) cas_dirty: AtomicBool,
@@ -59,7 +78,96 @@ pub struct ClientHandle {
     kill_signal: Notify,
 }
 
+/// The sums over every client of what their handles hold, kept in step with them.
+#[derive(Debug, Default)]
+struct ClientTotals {
+    /// Query buffers and arguments in progress.
+    query: AtomicU64,
+    /// Output buffers: replies and Pub/Sub inboxes.
+    output: AtomicU64,
+}
+
+/// Size of the reply buffer Redis gives every client (`PROTO_REPLY_CHUNK_BYTES`): what CLIENT
+/// LIST shows as `rbs`, and the size of the output blocks `obl` and `oll` are counted in.
+const REPLY_CHUNK: u64 = 16 * 1024;
+
+/// Moves `total` by the change from `old` to `new`.
+fn follow(total: &AtomicU64, old: u64, new: u64) {
+    if new > old {
+        total.fetch_add(new - old, Ordering::Relaxed);
+    } else if old > new {
+        total.fetch_sub(old - new, Ordering::Relaxed);
+    }
+}
+
 impl ClientHandle {
+    /// Records the reply bytes the connection holds that the socket has not taken yet.
+    pub fn set_reply_pending(&self, n: u64) {
+        let old = self.reply_pending.swap(n, Ordering::Relaxed);
+        follow(&self.totals.output, old, n);
+    }
+
+    /// Records the query buffer after a read: bytes waiting, room left, and the arguments
+    /// held of a request in progress.
+    pub fn set_query(&self, waiting: u64, free: u64, argv: u64) {
+        self.query_free.store(free, Ordering::Relaxed);
+        let old = self.query_buffer.swap(waiting, Ordering::Relaxed) + self.argv_mem.swap(argv, Ordering::Relaxed);
+        follow(&self.totals.query, old, waiting + argv);
+    }
+
+    /// Counts `n` bytes delivered to the Pub/Sub inbox; returns the output buffer's new size.
+    pub(crate) fn add_push(&self, n: u64) -> u64 {
+        let before = self.push_pending.fetch_add(n, Ordering::Relaxed);
+        self.totals.output.fetch_add(n, Ordering::Relaxed);
+        before + n + self.reply_pending.load(Ordering::Relaxed)
+    }
+
+    /// Counts `n` bytes of the inbox as taken (written, or moved into the reply buffer).
+    pub(crate) fn sub_push(&self, n: u64) {
+        let before = self
+            .push_pending
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |p| Some(p.saturating_sub(n)))
+            .unwrap_or(0);
+        follow(&self.totals.output, before, before.saturating_sub(n));
+    }
+
+    /// Forgets the bytes of the Pub/Sub inbox (dropped with the client's subscriptions).
+    pub(crate) fn release_inbox(&self) {
+        let p = self.push_pending.swap(0, Ordering::Relaxed);
+        follow(&self.totals.output, p, 0);
+    }
+
+    /// Forgets every buffered byte: the client is closed.
+    pub(crate) fn release(&self) {
+        self.release_inbox();
+        let r = self.reply_pending.swap(0, Ordering::Relaxed);
+        follow(&self.totals.output, r, 0);
+        let q = self.query_buffer.swap(0, Ordering::Relaxed) + self.argv_mem.swap(0, Ordering::Relaxed);
+        follow(&self.totals.query, q, 0);
+    }
+
+    /// Bytes in the output buffer: replies not yet written and the Pub/Sub inbox (CLIENT
+    /// LIST `omem`, what `client-output-buffer-limit` limits).
+    pub fn output_pending(&self) -> u64 {
+        self.reply_pending.load(Ordering::Relaxed) + self.push_pending.load(Ordering::Relaxed)
+    }
+
+    /// Reply bytes produced and not yet taken by the socket.
+    pub fn reply_pending(&self) -> u64 {
+        self.reply_pending.load(Ordering::Relaxed)
+    }
+
+    /// Bytes in the query buffer and the arguments of a request in progress.
+    pub fn input_pending(&self) -> u64 {
+        self.query_buffer.load(Ordering::Relaxed) + self.argv_mem.load(Ordering::Relaxed)
+    }
+
+    /// The memory the client's buffers hold (CLIENT LIST `tot-mem` less the fixed part;
+    /// what `maxmemory-clients` ranks clients by).
+    pub fn memory(&self) -> u64 {
+        self.output_pending() + self.input_pending()
+    }
+
     /// Marks the client killed and wakes its connection task, which closes it.
     pub fn kill(&self) {
         self.killed.store(true, Ordering::Release);
@@ -129,11 +237,17 @@ impl ClientHandle {
         let idle = (now_ms - self.last_interaction_ms.load(Ordering::Relaxed)).max(0) / 1000;
         let flags = self.flags();
         let qbuf = self.query_buffer.load(Ordering::Relaxed);
-        let obuf = self.output_buffer.load(Ordering::Relaxed);
+        let qfree = self.query_free.load(Ordering::Relaxed);
+        let argv = self.argv_mem.load(Ordering::Relaxed);
+        let omem = self.output_pending();
+        // Redis's first 16 KiB of replies sit in the client's own buffer (`obl` bytes), the
+        // rest in a list of 16 KiB blocks (`oll`); here they are one buffer, shown that way.
+        let obl = omem.min(REPLY_CHUNK);
+        let oll = (omem - obl).div_ceil(REPLY_CHUNK);
         let cmd = self.last_command.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let user = self.user.lock().unwrap_or_else(|e| e.into_inner()).clone();
         format!(
-            "id={} addr={} laddr={} fd=-1 name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl={} oll=0 omem={} tot-mem={} events=r cmd={} user={} redir=-1 resp={}",
+            "id={} addr={} laddr={} fd=-1 name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user={} redir=-1 resp={}",
             self.id,
             self.addr,
             self.laddr,
@@ -147,9 +261,15 @@ impl ClientHandle {
             self.subscriptions[2].load(Ordering::Relaxed),
             self.multi.load(Ordering::Relaxed),
             qbuf,
-            obuf,
-            obuf,
-            qbuf + obuf + 16384,
+            qfree,
+            argv,
+            REPLY_CHUNK,
+            obl,
+            obl,
+            oll,
+            omem,
+            qbuf + qfree + argv + omem + REPLY_CHUNK + CLIENT_FIXED,
+            if omem > 0 { "rw" } else { "r" },
             if cmd.is_empty() { "NULL" } else { &cmd },
             user,
             self.resp.load(Ordering::Relaxed),
@@ -157,11 +277,16 @@ impl ClientHandle {
     }
 }
 
+/// Memory a client costs beyond its buffers (its state and its connection task), for
+/// CLIENT LIST `tot-mem`.
+const CLIENT_FIXED: u64 = 2048;
+
 /// All connected clients.
 #[derive(Debug, Default)]
 pub struct ClientRegistry {
     next_id: AtomicU64,
     clients: Mutex<BTreeMap<u64, Arc<ClientHandle>>>,
+    totals: Arc<ClientTotals>,
 }
 
 impl ClientRegistry {
@@ -181,7 +306,13 @@ impl ClientRegistry {
             resp: AtomicU8::new(2),
             user: Mutex::new("default".to_string()),
             query_buffer: AtomicU64::new(0),
-            output_buffer: AtomicU64::new(0),
+            query_free: AtomicU64::new(0),
+            argv_mem: AtomicU64::new(0),
+            reply_pending: AtomicU64::new(0),
+            push_pending: AtomicU64::new(0),
+            soft_since_ms: AtomicI64::new(0),
+            no_evict: AtomicBool::new(false),
+            totals: self.totals.clone(),
             cas_dirty: AtomicBool::new(false),
             subscriptions: Default::default(),
             multi: AtomicI64::new(-1),
@@ -193,9 +324,22 @@ impl ClientRegistry {
         handle
     }
 
-    /// Removes a closed connection.
+    /// Removes a closed connection, and its buffers from the totals.
     pub fn unregister(&self, id: u64) {
-        self.lock().remove(&id);
+        if let Some(h) = self.lock().remove(&id) {
+            h.release();
+        }
+    }
+
+    /// Bytes in every client's output buffer (INFO `mem_clients_normal` in part).
+    pub fn output_total(&self) -> u64 {
+        self.totals.output.load(Ordering::Relaxed)
+    }
+
+    /// Bytes in every client's buffers, input and output: what counts towards `maxmemory`
+    /// and `maxmemory-clients`.
+    pub fn memory_total(&self) -> u64 {
+        self.output_total() + self.totals.query.load(Ordering::Relaxed)
     }
 
     /// Number of connected clients.

@@ -35,6 +35,7 @@ pub(crate) fn reset(ctx: &mut Ctx<'_>) -> CmdResult {
     ctx.session.db = 0;
     ctx.session.reply_mode = ReplyMode::On;
     ctx.session.no_evict = false;
+    ctx.session.handle.no_evict.store(false, std::sync::atomic::Ordering::Relaxed);
     ctx.session.no_touch = false;
     set_protocol(ctx, Protocol::Resp2);
     // RESET logs out too, as in Redis: back to `default` (gate.rs).
@@ -357,6 +358,7 @@ pub(crate) fn client_reply(ctx: &mut Ctx<'_>) -> CmdResult {
 /// CLIENT NO-EVICT on|off
 pub(crate) fn client_no_evict(ctx: &mut Ctx<'_>) -> CmdResult {
     ctx.session.no_evict = on_off(&ctx.args[2])?;
+    ctx.session.handle.no_evict.store(ctx.session.no_evict, std::sync::atomic::Ordering::Relaxed);
     ctx.out.ok();
     Ok(())
 }

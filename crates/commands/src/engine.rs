@@ -47,6 +47,8 @@ pub struct ServerStats {
     pub http_probes: AtomicU64,
     /// Clients disconnected for going over `client-output-buffer-limit`.
     pub output_limit_disconnections: AtomicU64,
+    /// Clients evicted by `maxmemory-clients`.
+    pub evicted_clients: AtomicU64,
     /// Changes to the dataset (INFO's `rdb_changes_since_last_save`; persistence resets it).
     pub dirty: AtomicU64,
 }
@@ -90,6 +92,10 @@ pub struct Engine {
     pub persistence: crate::persistence::PersistState,
     /// Pub/Sub subscriptions.
     pub(crate) pubsub: PubSubHub,
+    /// `client-output-buffer-limit` and `maxmemory-clients`, cached (obuf.rs).
+    pub output_limits: crate::obuf::OutputLimits,
+    /// When the cron last looked at every client (unix ms).
+    clients_cron_ms: std::sync::atomic::AtomicI64,
     /// `maxmemory`, cached so commands check it without the config lock (0: no limit).
     maxmemory: AtomicU64,
     /// `notify-keyspace-events` as class bits, cached likewise.
@@ -177,6 +183,8 @@ impl Engine {
             blocked_count: AtomicUsize::new(0),
             persistence: crate::persistence::PersistState::new(),
             pubsub,
+            output_limits: crate::obuf::OutputLimits::default(),
+            clients_cron_ms: std::sync::atomic::AtomicI64::new(0),
             maxmemory: AtomicU64::new(0),
             notify_flags: AtomicU32::new(0),
             proto_max_bulk_len: AtomicUsize::new(0),
@@ -206,8 +214,16 @@ impl Engine {
         self.proto_max_bulk_len.store(config.proto_max_bulk_len, Ordering::Relaxed);
         self.query_buffer_limit.store(config.client_query_buffer_limit, Ordering::Relaxed);
         if let Some(limits) = config.value("client-output-buffer-limit") {
-            self.pubsub.set_limits_from(&limits);
+            self.output_limits.set_from(&limits);
         }
+        if let Some(v) = config.value("maxmemory-clients") {
+            self.output_limits.set_maxmemory_clients(&v);
+        }
+    }
+
+    /// `maxmemory`, cached (0: no limit).
+    pub(crate) fn maxmemory(&self) -> u64 {
+        self.maxmemory.load(Ordering::Relaxed)
     }
 
     /// `proto-max-bulk-len` and `client-query-buffer-limit`, for the request parser.
@@ -234,6 +250,8 @@ impl Engine {
             return BatchEnd::Done;
         }
         let now_ms = unix_ms();
+        // Before key eviction: clients over `maxmemory-clients` go first (obuf.rs).
+        self.evict_clients();
         let mut keyspace = self.lock_keyspace();
         if session.has_inbox() {
             pubsub::drain_inbox(session, out);
@@ -385,7 +403,7 @@ impl Engine {
         let refuse = spec.flags.contains(CmdFlags::DENYOOM)
             || (is_exec && transactions::queued_denyoom(session))
             || (in_multi && !(is_exec || is("discard") || is("quit") || is("reset")));
-        if !refuse || keyspace.used_bytes() as u64 <= maxmemory {
+        if !refuse || keyspace.used_bytes() as u64 + self.clients.memory_total() <= maxmemory {
             return None;
         }
         if let Some(stat) = table::lookup(&args[0]).and_then(|s| self.command_stats.of(s)) {
@@ -497,6 +515,10 @@ impl Engine {
     /// eviction while over maxmemory, and the keyspace events they cause.
     pub fn cron(&self) {
         let now_ms = unix_ms();
+        if now_ms - self.clients_cron_ms.load(Ordering::Relaxed) >= 1000 {
+            self.clients_cron_ms.store(now_ms, Ordering::Relaxed);
+            self.clients_cron(now_ms);
+        }
         let mut keyspace = self.lock_keyspace();
         keyspace.active_expire_cycle(now_ms, ACTIVE_EXPIRE_BUDGET);
         // Over maxmemory (CONFIG SET lowered it), evict without waiting for a command, as
@@ -522,6 +544,7 @@ impl Engine {
             &self.stats.protocol_errors,
             &self.stats.http_probes,
             &self.stats.output_limit_disconnections,
+            &self.stats.evicted_clients,
         ] {
             c.store(0, Ordering::Relaxed);
         }

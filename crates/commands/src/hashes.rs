@@ -428,7 +428,11 @@ fn hrandfield_count(ctx: &mut Ctx<'_>, count: i64, with_values: bool) -> CmdResu
             if let Some(pair) = sampler.random() {
                 reply_pair(out, pair, with_values);
             }
-            if i % SIZE_CHECK_EVERY == SIZE_CHECK_EVERY - 1 && out.len() - start > reply_cap {
+            // A client over its output-buffer limit is being closed: stop drawing (obuf.rs).
+            if out.overflowed() {
+                return Ok(());
+            }
+            if i % SIZE_CHECK_EVERY == SIZE_CHECK_EVERY - 1 && out.len().saturating_sub(start) > reply_cap {
                 out.truncate(start);
                 return Err(CmdError::err("reply exceeds proto-max-bulk-len"));
             }

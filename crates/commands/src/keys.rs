@@ -154,6 +154,10 @@ pub(crate) fn keys(ctx: &mut Ctx<'_>) -> CmdResult {
     });
     ctx.out.array(found.len());
     for key in &found {
+        // A client over its output-buffer limit is being closed: stop (obuf.rs).
+        if ctx.out.overflowed() {
+            break;
+        }
         ctx.out.bulk(key);
     }
     Ok(())
@@ -221,6 +225,10 @@ pub(crate) fn scan(ctx: &mut Ctx<'_>) -> CmdResult {
     ctx.out.bulk(digits.format(next).as_bytes());
     ctx.out.array(found.len());
     for key in &found {
+        // A client over its output-buffer limit is being closed: stop (obuf.rs).
+        if ctx.out.overflowed() {
+            break;
+        }
         ctx.out.bulk(key);
     }
     Ok(())

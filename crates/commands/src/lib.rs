@@ -8,6 +8,7 @@ pub mod context;
 pub mod engine;
 pub mod gate;
 pub mod keyfind;
+pub mod obuf;
 pub mod session;
 pub mod spec;
 pub mod stats;

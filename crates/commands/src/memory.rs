@@ -16,12 +16,13 @@
 //! DISCARD, QUIT and RESET (queueing grows memory too); and EXEC when a queued command has
 //! the flag.
 //!
-//! The memory compared is [`redoubt_store::Keyspace::used_bytes`], the dataset (tables, keys,
-//! values), which is also what INFO reports as `used_memory`. Unlike Redis, client buffers
-//! (query buffers, replies, Pub/Sub backlogs) are not counted: they are bounded separately
-//! (the parser's limits, `client-output-buffer-limit`), and counting them would make one
-//! slow reader evict other clients' keys. `CLIENT NO-EVICT` concerns client eviction
-//! (`maxmemory-clients`), not key eviction, so it plays no part here.
+//! The memory compared is the dataset ([`redoubt_store::Keyspace::used_bytes`]: tables, keys,
+//! values) plus, as in Redis, the buffers of every client (query buffers, replies not yet
+//! taken by the socket, Pub/Sub inboxes: `ClientRegistry::memory_total`); INFO reports the
+//! sum as `used_memory`. So clients that do not read their replies make keys be evicted (or
+//! commands refused under `noeviction`), as in Redis; `client-output-buffer-limit` and
+//! `maxmemory-clients` (obuf.rs), which close or evict such clients first, are what prevents
+//! it. `CLIENT NO-EVICT` concerns client eviction, not key eviction.
 //!
 //! Cost: the engine calls in only when its cached `maxmemory` is not 0, so with no limit a
 //! command pays one comparison; within the limit, a read of the configuration and a sum over
@@ -68,7 +69,9 @@ pub(crate) fn evict_to_limit(engine: &Engine, keyspace: &mut Keyspace) -> EvictO
     if maxmemory == 0 {
         return EvictOutcome::Within;
     }
-    let limit = usize::try_from(maxmemory).unwrap_or(usize::MAX);
+    // Client buffers count, as in Redis: the dataset gets what they leave.
+    let clients = usize::try_from(engine.clients.memory_total()).unwrap_or(usize::MAX);
+    let limit = usize::try_from(maxmemory).unwrap_or(usize::MAX).saturating_sub(clients);
     if keyspace.used_bytes() <= limit {
         return EvictOutcome::Within;
     }

@@ -6,8 +6,8 @@
 //! mailboxes. A client's mailbox is created on its first subscription: an unbounded channel of
 //! encoded frames (a RESP2 array or a RESP3 `>` push, in the subscriber's protocol) that its
 //! connection task drains and writes, so a publisher never waits for a subscriber. What a
-//! subscriber has not yet written counts against `client-output-buffer-limit pubsub` (hard
-//! limit, and soft limit held for its seconds; Redis's defaults 32mb 8mb 60): past it the
+//! subscriber has not yet written counts in its output buffer, against
+//! `client-output-buffer-limit pubsub` (obuf.rs; Redis's defaults 32mb 8mb 60): past it the
 //! subscriber is disconnected, so one that never reads cannot grow the server without bound.
 //!
 //! In RESP2 a subscribed client may only run (P|S)SUBSCRIBE, (P|S)UNSUBSCRIBE, PING, QUIT and
@@ -30,7 +30,7 @@ use bytes::Bytes;
 use redoubt_resp::{Protocol, ReplyBuffer};
 use redoubt_store::glob_match;
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
 use tokio::sync::mpsc;
 
@@ -62,59 +62,28 @@ impl Kind {
     }
 }
 
-/// One client's inbox of published frames, shared by its session and the hub.
+/// One client's inbox of published frames, shared by its session and the hub. What it holds
+/// counts in the client's output buffer (its handle's `push_pending`).
 #[derive(Debug)]
 pub(crate) struct Mailbox {
     tx: mpsc::UnboundedSender<Bytes>,
-    /// Bytes delivered and not yet written to the socket.
-    pending: AtomicUsize,
-    /// When `pending` first went over the soft limit (unix ms; 0 when under it).
-    soft_since_ms: AtomicI64,
     client: Arc<ClientHandle>,
 }
 
 impl Mailbox {
-    /// Queues `frame`, or disconnects the client if that would take it over its limits.
-    fn deliver(&self, frame: Bytes, limits: &ObufLimits, now_ms: i64, engine: &Engine) {
+    /// Queues `frame`, or closes the client if that would take its output buffer over its
+    /// limits (obuf.rs): the frame is then dropped, so the inbox never holds more than the
+    /// hard limit.
+    fn deliver(&self, frame: Bytes, now_ms: i64, engine: &Engine) {
         if self.client.is_killed() {
             return;
         }
-        let pending = self.pending.fetch_add(frame.len(), Ordering::Relaxed) + frame.len();
-        if limits.exceeded(pending as u64, &self.soft_since_ms, now_ms) {
-            engine.stats.output_limit_disconnections.fetch_add(1, Ordering::Relaxed);
-            self.client.kill();
+        let used = self.client.output_pending() + frame.len() as u64;
+        if engine.check_output_limits(&self.client, used, now_ms) {
             return;
         }
+        self.client.add_push(frame.len() as u64);
         let _ = self.tx.send(frame);
-    }
-}
-
-/// `client-output-buffer-limit pubsub`: hard bytes, soft bytes, soft seconds (0 = none).
-#[derive(Debug)]
-pub(crate) struct ObufLimits {
-    hard: AtomicU64,
-    soft: AtomicU64,
-    soft_seconds: AtomicU64,
-}
-
-impl ObufLimits {
-    fn exceeded(&self, pending: u64, soft_since_ms: &AtomicI64, now_ms: i64) -> bool {
-        let hard = self.hard.load(Ordering::Relaxed);
-        if hard > 0 && pending > hard {
-            return true;
-        }
-        let soft = self.soft.load(Ordering::Relaxed);
-        if soft > 0 && pending > soft {
-            let since = soft_since_ms.load(Ordering::Relaxed);
-            if since == 0 {
-                soft_since_ms.store(now_ms.max(1), Ordering::Relaxed);
-                return false;
-            }
-            let secs = self.soft_seconds.load(Ordering::Relaxed) as i64;
-            return (now_ms - since) / 1000 > secs;
-        }
-        soft_since_ms.store(0, Ordering::Relaxed);
-        false
     }
 }
 
@@ -141,44 +110,14 @@ impl PubSubState {
 type Subscribers = HashMap<Bytes, HashMap<u64, Arc<Mailbox>>>;
 
 /// Every subscription of every client: channel, pattern and shard channel to mailboxes.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct PubSubHub {
     subs: Mutex<[Subscribers; 3]>,
-    limits: ObufLimits,
-}
-
-impl Default for PubSubHub {
-    fn default() -> Self {
-        PubSubHub {
-            subs: Mutex::new(Default::default()),
-            limits: ObufLimits {
-                hard: AtomicU64::new(32 << 20),
-                soft: AtomicU64::new(8 << 20),
-                soft_seconds: AtomicU64::new(60),
-            },
-        }
-    }
 }
 
 impl PubSubHub {
     fn lock(&self) -> MutexGuard<'_, [Subscribers; 3]> {
         self.subs.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Reads the pubsub class of `client-output-buffer-limit` (as CONFIG GET renders it:
-    /// `normal h s t slave h s t pubsub h s t`, bytes and seconds).
-    pub fn set_limits_from(&self, rendered: &str) {
-        let words: Vec<&str> = rendered.split_whitespace().collect();
-        for w in words.chunks(4) {
-            if let [class, hard, soft, secs] = w {
-                if class.eq_ignore_ascii_case("pubsub") {
-                    let n = |s: &str| s.parse::<u64>().unwrap_or(0);
-                    self.limits.hard.store(n(hard), Ordering::Relaxed);
-                    self.limits.soft.store(n(soft), Ordering::Relaxed);
-                    self.limits.soft_seconds.store(n(secs), Ordering::Relaxed);
-                }
-            }
-        }
     }
 
     /// Every subscription of the given clients: (client id, channel or pattern, is a
@@ -238,8 +177,7 @@ fn state(session: &mut Session) -> &mut PubSubState {
     let handle = session.handle.clone();
     session.pubsub.get_or_insert_with(|| {
         let (tx, inbox) = mpsc::unbounded_channel();
-        let mailbox =
-            Arc::new(Mailbox { tx, pending: AtomicUsize::new(0), soft_since_ms: AtomicI64::new(0), client: handle });
+        let mailbox = Arc::new(Mailbox { tx, client: handle });
         Box::new(PubSubState { mailbox, inbox, subs: Default::default(), next_seq: 0 })
     })
 }
@@ -346,6 +284,7 @@ pub(crate) fn reset(engine: &Engine, session: &mut Session) {
     }
     update_flags(session);
     session.pubsub = None;
+    session.handle.release_inbox();
 }
 
 /// Moves published frames already waiting into `out` (at the start of a batch, so they go
@@ -404,11 +343,11 @@ impl Session {
         self.pubsub.as_deref_mut().and_then(|st| st.inbox.try_recv().ok())
     }
 
-    /// Marks `n` bytes of published frames as written to the socket (output-buffer limits).
+    /// Marks `n` bytes of published frames as taken from the inbox (written to the socket, or
+    /// moved into the reply buffer, which counts them from then on).
     pub fn push_written(&self, n: usize) {
-        if let Some(st) = self.pubsub.as_deref() {
-            let _ =
-                st.mailbox.pending.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |p| Some(p.saturating_sub(n)));
+        if self.pubsub.is_some() {
+            self.handle.sub_push(n as u64);
         }
     }
 
@@ -522,7 +461,7 @@ fn send(
     }
     let resp3 = mailbox.client.resp.load(Ordering::Relaxed) == 3;
     let frame = frames.get(resp3, encode);
-    mailbox.deliver(frame, &engine.pubsub.limits, now_ms, engine);
+    mailbox.deliver(frame, now_ms, engine);
 }
 
 fn publish_cmd(ctx: &mut Ctx<'_>, shard: bool) -> CmdResult {
@@ -622,23 +561,6 @@ pub(crate) fn pubsub_help(ctx: &mut Ctx<'_>) -> CmdResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn limits_parse_the_pubsub_class() {
-        let hub = PubSubHub::default();
-        hub.set_limits_from("normal 0 0 0 slave 268435456 67108864 60 pubsub 100 50 2");
-        assert_eq!(hub.limits.hard.load(Ordering::Relaxed), 100);
-        let since = AtomicI64::new(0);
-        assert!(!hub.limits.exceeded(40, &since, 1000));
-        assert!(hub.limits.exceeded(101, &since, 1000));
-        // Over the soft limit: allowed for its seconds, then not.
-        assert!(!hub.limits.exceeded(60, &since, 1000));
-        assert!(!hub.limits.exceeded(60, &since, 3000));
-        assert!(hub.limits.exceeded(60, &since, 4000));
-        // Back under: the clock restarts.
-        assert!(!hub.limits.exceeded(10, &since, 5000));
-        assert!(!hub.limits.exceeded(60, &since, 5000));
-    }
 
     #[test]
     fn subscribed_context_allows_only_pubsub_commands() {

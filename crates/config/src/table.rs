@@ -188,7 +188,7 @@ pub(crate) static DIRECTIVES: &[Directive] = &[
     d("maxmemory-policy", en(POLICIES), "noeviction", "What to evict at maxmemory.").field(F::MaxmemoryPolicy),
     d("maxmemory-samples", int(1, INT_MAX), "5", "Keys sampled per eviction."),
     d("maxmemory-eviction-tenacity", int(0, 100), "10", "Effort spent evicting per command, 0-100."),
-    d("maxmemory-clients", Kind::Int { min: -100, max: LONG_MAX, unit: Unit::MemoryOrPercent }, "0", "Memory limit for all client buffers, in bytes or N% of maxmemory; 0 = none."),
+    d("maxmemory-clients", Kind::Int { min: -100, max: LONG_MAX, unit: Unit::MemoryOrPercent }, "0", "Memory limit for all client buffers, in bytes or N% of maxmemory; over it the clients holding the most are evicted; 0 = none."),
     d("active-expire-effort", int(1, 10), "1", "Effort of the background expiry cycle, 1-10."),
 
     // ---- Lazy freeing ----
@@ -276,7 +276,7 @@ pub(crate) static DIRECTIVES: &[Directive] = &[
     d("stream-node-max-bytes", mem(0, LONG_MAX), "4096", "Bytes per stream node; 0 = no limit."),
     d("stream-node-max-entries", int(0, LONG_MAX), "100", "Entries per stream node; 0 = no limit."),
     d("activerehashing", BOOL, "yes", "Spend CPU on incremental rehashing of the main tables."),
-    d("client-output-buffer-limit", Kind::ClientOutputBufferLimit, "normal 0 0 0 slave 256mb 64mb 60 pubsub 32mb 8mb 60", "Output buffer limits per client class: <class> <hard> <soft> <soft-seconds>."),
+    d("client-output-buffer-limit", Kind::ClientOutputBufferLimit, "normal 0 0 0 slave 256mb 64mb 60 pubsub 32mb 8mb 60", "Output buffer limits per client class (normal, replica, pubsub): <class> <hard> <soft> <soft-seconds>; a client over one is closed; 0 = no limit."),
     d("client-query-buffer-limit", mem(1024 * 1024, LONG_MAX), "1gb", "Largest query buffer of one client.").field(F::ClientQueryBufferLimit),
     d("proto-max-bulk-len", mem(1024 * 1024, LONG_MAX), "512mb", "Largest bulk string a client may send.").field(F::ProtoMaxBulkLen),
     d("hz", int(0, INT_MAX), "10", "Background task frequency; clamped to 1-500.").field(F::Hz),

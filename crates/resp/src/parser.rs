@@ -108,6 +108,11 @@ impl RequestParser {
         self.hint
     }
 
+    /// Memory held by the arguments of the request in progress (CLIENT LIST `argv-mem`).
+    pub fn held(&self) -> usize {
+        self.held
+    }
+
     /// Parses one complete request from the front of `buf`, consuming its
     /// bytes. `Ok(None)`: need more data.
     ///

@@ -20,10 +20,25 @@ pub enum Protocol {
 /// Types that RESP2 lacks are written as Redis writes them to a RESP2 client:
 /// a map as a flat array of twice its length, a set or push as an array, a
 /// double as a bulk string, a boolean as `:1`/`:0`, a verbatim string as a bulk.
-#[derive(Debug, Default)]
+///
+/// A buffer may be given a limit ([`set_limit`](Self::set_limit)): the client's output-buffer
+/// limit. A write that would take it past the limit empties it and marks it
+/// [`overflowed`](Self::overflowed); from then on every write is dropped, so one huge reply
+/// to a client over its limit never grows the server by more than the limit. The
+/// connection closes such a client without sending it anything more, as Redis does.
+#[derive(Debug)]
 pub struct ReplyBuffer {
     buf: BytesMut,
     protocol: Protocol,
+    /// Most bytes the buffer may hold; `usize::MAX` when unlimited, 0 once overflowed.
+    limit: usize,
+    overflowed: bool,
+}
+
+impl Default for ReplyBuffer {
+    fn default() -> Self {
+        ReplyBuffer::new(Protocol::Resp2)
+    }
 }
 
 /// Writes `s` with `\r` and `\n` replaced by spaces, so a one-line reply stays one line.
@@ -38,7 +53,40 @@ fn put_one_line(buf: &mut BytesMut, s: &[u8]) {
 impl ReplyBuffer {
     /// An empty buffer for a connection speaking `protocol`.
     pub fn new(protocol: Protocol) -> Self {
-        ReplyBuffer { buf: BytesMut::new(), protocol }
+        ReplyBuffer { buf: BytesMut::new(), protocol, limit: usize::MAX, overflowed: false }
+    }
+
+    /// Sets the most bytes the buffer may hold (`usize::MAX`: no limit). Has no effect once
+    /// the buffer overflowed.
+    pub fn set_limit(&mut self, limit: usize) {
+        if !self.overflowed {
+            self.limit = limit;
+        }
+    }
+
+    /// Whether a write would have taken the buffer past its limit: its content was dropped
+    /// and every later write is too.
+    pub fn overflowed(&self) -> bool {
+        self.overflowed
+    }
+
+    /// Whether `n` more bytes fit under the limit; if not, drops the content and marks the
+    /// buffer overflowed. One comparison when they fit.
+    #[inline]
+    fn room(&mut self, n: usize) -> bool {
+        if self.buf.len().saturating_add(n) <= self.limit {
+            return true;
+        }
+        self.overflowed = true;
+        self.limit = 0;
+        self.buf = BytesMut::new();
+        false
+    }
+
+    /// Removes the first `n` bytes (written to the socket), keeping the rest.
+    pub fn consume(&mut self, n: usize) {
+        let n = n.min(self.buf.len());
+        bytes::Buf::advance(&mut self.buf, n);
     }
 
     /// The protocol version replies are written in.
@@ -79,6 +127,9 @@ impl ReplyBuffer {
 
     /// Writes a type byte, a length or count, and `\r\n`.
     fn header(&mut self, prefix: u8, n: u64) {
+        if !self.room(23) {
+            return;
+        }
         let mut digits = itoa::Buffer::new();
         let digits = digits.format(n);
         self.buf.reserve(digits.len() + 3);
@@ -95,6 +146,9 @@ impl ReplyBuffer {
 
     /// A simple string, `+s\r\n`; any `\r` or `\n` in `s` is written as a space.
     pub fn simple(&mut self, s: &str) {
+        if !self.room(s.len() + 3) {
+            return;
+        }
         self.buf.reserve(s.len() + 3);
         self.buf.put_u8(b'+');
         put_one_line(&mut self.buf, s.as_bytes());
@@ -103,6 +157,9 @@ impl ReplyBuffer {
 
     /// `+OK\r\n`.
     pub fn ok(&mut self) {
+        if !self.room(5) {
+            return;
+        }
         self.buf.extend_from_slice(b"+OK\r\n");
     }
 
@@ -110,6 +167,9 @@ impl ReplyBuffer {
     /// `WRONGTYPE ...`); a leading `-` is not doubled, an empty message is
     /// written as `-ERR`, and `\r`/`\n` in `msg` are written as spaces.
     pub fn error(&mut self, msg: &str) {
+        if !self.room(msg.len() + 3) {
+            return;
+        }
         let msg = msg.strip_prefix('-').unwrap_or(msg);
         let msg = if msg.is_empty() { "ERR" } else { msg };
         self.buf.reserve(msg.len() + 3);
@@ -120,6 +180,9 @@ impl ReplyBuffer {
 
     /// An integer, `:n\r\n`.
     pub fn int(&mut self, n: i64) {
+        if !self.room(23) {
+            return;
+        }
         let mut digits = itoa::Buffer::new();
         let digits = digits.format(n);
         self.buf.reserve(digits.len() + 3);
@@ -130,6 +193,9 @@ impl ReplyBuffer {
 
     /// A bulk string, `$len\r\n<b>\r\n`.
     pub fn bulk(&mut self, b: &[u8]) {
+        if !self.room(b.len().saturating_add(25)) {
+            return;
+        }
         let mut digits = itoa::Buffer::new();
         let digits = digits.format(b.len());
         self.buf.reserve(digits.len() + b.len() + 5);
@@ -149,6 +215,9 @@ impl ReplyBuffer {
 
     /// A null: RESP2 null bulk `$-1`, RESP3 `_`.
     pub fn null(&mut self) {
+        if !self.room(5) {
+            return;
+        }
         self.buf.extend_from_slice(match self.protocol {
             Protocol::Resp2 => b"$-1\r\n",
             Protocol::Resp3 => b"_\r\n",
@@ -157,6 +226,9 @@ impl ReplyBuffer {
 
     /// A null array: RESP2 `*-1`, RESP3 `_`.
     pub fn null_array(&mut self) {
+        if !self.room(5) {
+            return;
+        }
         self.buf.extend_from_slice(match self.protocol {
             Protocol::Resp2 => b"*-1\r\n",
             Protocol::Resp3 => b"_\r\n",
@@ -208,6 +280,9 @@ impl ReplyBuffer {
         match self.protocol {
             Protocol::Resp2 => self.bulk(repr.as_bytes()),
             Protocol::Resp3 => {
+                if !self.room(repr.len() + 3) {
+                    return;
+                }
                 self.buf.reserve(repr.len() + 3);
                 self.buf.put_u8(b',');
                 self.buf.extend_from_slice(repr.as_bytes());
@@ -218,6 +293,9 @@ impl ReplyBuffer {
 
     /// A boolean: RESP3 `#t`/`#f`, RESP2 `:1`/`:0`.
     pub fn boolean(&mut self, b: bool) {
+        if !self.room(4) {
+            return;
+        }
         self.buf.extend_from_slice(match (self.protocol, b) {
             (Protocol::Resp2, true) => b":1\r\n",
             (Protocol::Resp2, false) => b":0\r\n",
@@ -238,6 +316,9 @@ impl ReplyBuffer {
                     *slot = b;
                 }
                 self.aggregate(b'=', text.len().saturating_add(4));
+                if !self.room(text.len().saturating_add(6)) {
+                    return;
+                }
                 self.buf.reserve(text.len() + 6);
                 self.buf.extend_from_slice(&ext);
                 self.buf.put_u8(b':');
@@ -249,6 +330,9 @@ impl ReplyBuffer {
 
     /// Pre-encoded bytes, written as they are.
     pub fn raw(&mut self, bytes: &[u8]) {
+        if !self.room(bytes.len()) {
+            return;
+        }
         self.buf.extend_from_slice(bytes);
     }
 }
@@ -268,6 +352,33 @@ mod tests {
 
     fn same(f: impl Fn(&mut ReplyBuffer), want: &str) {
         assert_eq!(both(f), (want.to_string(), want.to_string()));
+    }
+
+    #[test]
+    fn a_write_past_the_limit_empties_the_buffer_and_later_writes_are_dropped() {
+        let mut r = ReplyBuffer::new(Protocol::Resp2);
+        r.set_limit(40);
+        r.bulk(b"hello");
+        assert_eq!(r.as_bytes(), b"$5\r\nhello\r\n");
+        assert!(!r.overflowed());
+        r.bulk(b"world, this is too long");
+        assert!(r.overflowed());
+        assert!(r.is_empty());
+        r.ok();
+        r.set_limit(usize::MAX);
+        r.int(1);
+        assert!(r.is_empty());
+    }
+
+    #[test]
+    fn consume_keeps_what_was_not_written() {
+        let mut r = ReplyBuffer::new(Protocol::Resp2);
+        r.ok();
+        r.int(7);
+        r.consume(3);
+        assert_eq!(r.as_bytes(), b"\r\n:7\r\n");
+        r.consume(100);
+        assert!(r.is_empty());
     }
 
     #[test]

@@ -150,7 +150,11 @@ fn srandmember_count(ctx: &mut Ctx<'_>) -> CmdResult {
             if let Some(m) = s.random_member() {
                 reply_member(out, m);
             }
-            if i % SIZE_CHECK_EVERY == SIZE_CHECK_EVERY - 1 && out.len() - start > reply_cap {
+            // A client over its output-buffer limit is being closed: stop drawing (obuf.rs).
+            if out.overflowed() {
+                return Ok(());
+            }
+            if i % SIZE_CHECK_EVERY == SIZE_CHECK_EVERY - 1 && out.len().saturating_sub(start) > reply_cap {
                 out.truncate(start);
                 return Err(CmdError::err("reply exceeds proto-max-bulk-len"));
             }

@@ -244,7 +244,11 @@ fn zrandmember_count(ctx: &mut Ctx<'_>, count: i64, withscores: bool) -> CmdResu
             if let Some((m, s)) = draw() {
                 reply_one(out, m, s, withscores);
             }
-            if i % SIZE_CHECK_EVERY == SIZE_CHECK_EVERY - 1 && out.len() - start > reply_cap {
+            // A client over its output-buffer limit is being closed: stop drawing (obuf.rs).
+            if out.overflowed() {
+                return Ok(());
+            }
+            if i % SIZE_CHECK_EVERY == SIZE_CHECK_EVERY - 1 && out.len().saturating_sub(start) > reply_cap {
                 out.truncate(start);
                 return Err(CmdError::err("reply exceeds proto-max-bulk-len"));
             }
