@@ -65,7 +65,7 @@ fn a_normal_client_that_does_not_read_is_closed_at_the_hard_limit_while_others_a
     wait_until(5, "the closed client's buffers are still counted", || {
         info(&mut admin, "memory", "mem_clients_normal") == 0
     });
-    // Without a limit (the default), the same client is not closed.
+    // Without a limit (Redis's default, `normal 0 0 0`), the same client is not closed.
     assert_eq!(admin.call(&["CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0"]), "+OK\r\n");
     let _patient = lazy_getter(s.port, "patient", "big", 20);
     wait_until(10, "the output of the client without limit is not counted", || {

@@ -256,9 +256,13 @@ impl Engine {
         if session.has_inbox() {
             pubsub::drain_inbox(session, out);
         }
+        if requests.len() > 1 {
+            warm_keys(&keyspace, session.db, requests);
+        }
+        let mut clock = Instant::now();
         let mut end = BatchEnd::Done;
         for (index, args) in requests.iter().enumerate() {
-            let wait = self.execute_one(&mut keyspace, session, args, out, now_ms);
+            let wait = self.execute_one(&mut keyspace, session, args, out, now_ms, &mut clock);
             pubsub::notify::after_command(self, &mut keyspace, Some((session.id(), &mut *out)), now_ms);
             if keyspace.any_tracked() {
                 self.process_touched(&mut keyspace, now_ms);
@@ -284,6 +288,7 @@ impl Engine {
         args: &[Bytes],
         out: &mut ReplyBuffer,
         now_ms: i64,
+        clock: &mut Instant,
     ) -> Option<BlockWait> {
         let reply_start = out.len();
         let mut wait = None;
@@ -307,7 +312,7 @@ impl Engine {
                 match answered {
                     Some(result) => result,
                     None => {
-                        let result = self.dispatch(keyspace, session, spec, args, out, now_ms);
+                        let result = self.dispatch(keyspace, session, spec, args, out, now_ms, clock);
                         if spec.flags.contains(CmdFlags::BLOCKING) {
                             if let Some(request) = session.block.take() {
                                 wait = Some(self.park(keyspace, session, args, *request, out.protocol()));
@@ -352,7 +357,10 @@ impl Engine {
         wait
     }
 
-    /// Runs one resolved command: the handler, and the command's counters.
+    /// Runs one resolved command: the handler, and the command's counters. `clock` is when
+    /// the previous command of the batch ended (or the batch began): one clock read per
+    /// command, and a command's time includes its checks before the handler.
+    #[allow(clippy::too_many_arguments)]
     fn dispatch(
         &self,
         keyspace: &mut Keyspace,
@@ -361,17 +369,20 @@ impl Engine {
         args: &[Bytes],
         out: &mut ReplyBuffer,
         now_ms: i64,
+        clock: &mut Instant,
     ) -> CmdResult {
         self.stats.commands.fetch_add(1, Ordering::Relaxed);
         let Some(handler) = spec.handler else {
             return Ok(());
         };
-        let started = Instant::now();
         let mut ctx = Ctx { args, out, keyspace, session, engine: self, now_ms };
         let result = handler(&mut ctx);
+        let ended = Instant::now();
+        let took = ended.saturating_duration_since(*clock);
+        *clock = ended;
         if let Some(stat) = self.command_stats.of(spec) {
             stat.calls.fetch_add(1, Ordering::Relaxed);
-            stat.usec.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+            stat.usec.fetch_add(took.as_micros() as u64, Ordering::Relaxed);
             if result.is_err() {
                 stat.failed.fetch_add(1, Ordering::Relaxed);
             }
@@ -470,7 +481,7 @@ impl Engine {
     ) {
         // The rules may have changed since the command was queued: checked again (gate.rs).
         let result = match self.recheck_queued(session, spec, args) {
-            Ok(()) => self.dispatch(keyspace, session, spec, args, out, now_ms),
+            Ok(()) => self.dispatch(keyspace, session, spec, args, out, now_ms, &mut Instant::now()),
             Err(e) => Err(e),
         };
         if let Err(e) = result {
@@ -577,6 +588,19 @@ impl Engine {
     pub fn with_keyspace<R>(&self, f: impl FnOnce(&mut Keyspace) -> R) -> R {
         f(&mut self.lock_keyspace())
     }
+}
+
+/// Warms the cache for the keys a pipelined batch is about to look up (`Dict::warm`): the
+/// first argument after the name is the first key of nearly every command that has keys, and
+/// warming a bucket that is not one costs only that load.
+fn warm_keys(keyspace: &Keyspace, db: usize, requests: &[Vec<Bytes>]) {
+    let mut keys: [&[u8]; redoubt_store::dict::WARM_MAX] = [&[]; redoubt_store::dict::WARM_MAX];
+    let mut n = 0;
+    for args in requests.iter().filter(|a| a.len() > 1).take(keys.len()) {
+        keys[n] = &args[1];
+        n += 1;
+    }
+    keyspace.warm(db, &keys[..n]);
 }
 
 /// Keys examined per cron tick by active expiry; bounds the time the store lock is held.

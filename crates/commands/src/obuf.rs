@@ -63,7 +63,7 @@ impl Default for OutputLimits {
             maxmemory_clients: Default::default(),
             peaks: Mutex::new([(0, 0, 0); PEAK_SLOTS]),
         };
-        limits.set_from("normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
+        limits.set_from("normal 1073741824 268435456 60 slave 268435456 67108864 60 pubsub 33554432 8388608 60");
         limits
     }
 }

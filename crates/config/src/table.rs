@@ -199,7 +199,7 @@ pub(crate) static DIRECTIVES: &[Directive] = &[
     d("lazyfree-lazy-user-flush", BOOL, "no", "Make FLUSHALL/FLUSHDB asynchronous by default."),
 
     // ---- Threads and kernel ----
-    d("io-threads", int(0, 128), "0", "Connection threads, each an event loop serving its share of the clients; 0 = one per core.").imm(),
+    d("io-threads", int(0, 128), "0", "Connection threads, each an event loop serving its share of the clients; 0 = half the cores (at least one).").imm(),
     d("io-threads-do-reads", BOOL, "no", "Read and parse on the I/O threads too.").imm().inert(THREADS),
     d("oom-score-adj", en(OOM), "no", "Set the process's OOM-killer score.").inert("Redoubt does not change its OOM score; set OOMScoreAdjust= in systemd"),
     d("oom-score-adj-values", Kind::OomScoreAdjValues, "0 200 800", "OOM scores of primary, replica and child processes.").inert("Redoubt does not change its OOM score; set OOMScoreAdjust= in systemd"),
@@ -276,7 +276,7 @@ pub(crate) static DIRECTIVES: &[Directive] = &[
     d("stream-node-max-bytes", mem(0, LONG_MAX), "4096", "Bytes per stream node; 0 = no limit."),
     d("stream-node-max-entries", int(0, LONG_MAX), "100", "Entries per stream node; 0 = no limit."),
     d("activerehashing", BOOL, "yes", "Spend CPU on incremental rehashing of the main tables."),
-    d("client-output-buffer-limit", Kind::ClientOutputBufferLimit, "normal 0 0 0 slave 256mb 64mb 60 pubsub 32mb 8mb 60", "Output buffer limits per client class (normal, replica, pubsub): <class> <hard> <soft> <soft-seconds>; a client over one is closed; 0 = no limit."),
+    d("client-output-buffer-limit", Kind::ClientOutputBufferLimit, "normal 1gb 256mb 60 slave 256mb 64mb 60 pubsub 32mb 8mb 60", "Output buffer limits per client class (normal, replica, pubsub): <class> <hard> <soft> <soft-seconds>; a client over one is closed; 0 = no limit. Redoubt bounds normal clients by default (Redis: normal 0 0 0)."),
     d("client-query-buffer-limit", mem(1024 * 1024, LONG_MAX), "1gb", "Largest query buffer of one client.").field(F::ClientQueryBufferLimit),
     d("proto-max-bulk-len", mem(1024 * 1024, LONG_MAX), "512mb", "Largest bulk string a client may send.").field(F::ProtoMaxBulkLen),
     d("hz", int(0, INT_MAX), "10", "Background task frequency; clamped to 1-500.").field(F::Hz),

@@ -91,7 +91,7 @@ user alice on >pw ~cache:* +get
     assert_eq!(cfg.bind_addrs().collect::<Vec<_>>(), [("10.0.0.1", false), ("::1", true)]);
     assert_eq!(
         get(&cfg, "client-output-buffer-limit"),
-        "normal 0 0 0 slave 268435456 67108864 60 pubsub 67108864 16777216 90"
+        "normal 1073741824 268435456 60 slave 268435456 67108864 60 pubsub 67108864 16777216 90"
     );
     assert_eq!(get(&cfg, "notify-keyspace-events"), "AKE");
     assert_eq!(get(&cfg, "replicaof"), "10.0.0.2 6380");

@@ -245,7 +245,7 @@ fn get_renders_like_redis() {
     assert_eq!(one(&cfg, "latency-tracking-info-percentiles"), "50 99 99.9");
     assert_eq!(
         one(&cfg, "client-output-buffer-limit"),
-        "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
+        "normal 1073741824 268435456 60 slave 268435456 67108864 60 pubsub 33554432 8388608 60"
     );
     let dir = one(&cfg, "dir");
     assert!(std::path::Path::new(&dir).is_absolute(), "{dir}");
@@ -253,7 +253,10 @@ fn get_renders_like_redis() {
     assert_eq!(std::path::Path::new(&dir), std::env::current_dir().unwrap().join("redoubt-data"));
 
     cfg.set("client-output-buffer-limit", "pubsub 1mb 2mb 3 replica 1gb 0 0").unwrap();
-    assert_eq!(one(&cfg, "client-output-buffer-limit"), "normal 0 0 0 slave 1073741824 0 0 pubsub 1048576 2097152 3");
+    assert_eq!(
+        one(&cfg, "client-output-buffer-limit"),
+        "normal 1073741824 268435456 60 slave 1073741824 0 0 pubsub 1048576 2097152 3"
+    );
     cfg.set("save", "900 1 300 10").unwrap();
     assert_eq!(one(&cfg, "save"), "900 1 300 10");
     cfg.set("save", "").unwrap();

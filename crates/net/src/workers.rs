@@ -1,4 +1,4 @@
-//! Connection workers: one single-threaded runtime per core, each serving the connections
+//! Connection workers (`io-threads`): single-threaded runtimes, each serving the connections
 //! the accept loops hand it, round robin.
 //!
 //! Why not one multi-threaded runtime: a request-reply server spends most of its time waking
@@ -48,9 +48,13 @@ impl Workers {
         Ok(workers)
     }
 
-    /// The number of workers for this machine: one per core the process may use.
+    /// The number of workers for this machine: half the cores the process may use, at least
+    /// one. The other half is left to the kernel's network stack and to clients: every batch
+    /// runs under the one store lock, so a second event loop on a two-core machine mostly
+    /// contends for that lock and for the cores the clients need (measured in
+    /// docs/benchmarks.md).
     pub(crate) fn default_count() -> usize {
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        std::thread::available_parallelism().map(|n| n.get() / 2).unwrap_or(1).max(1)
     }
 
     /// Runs `task` on the next worker, round robin.

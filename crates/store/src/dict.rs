@@ -24,6 +24,9 @@ use std::mem;
 
 use crate::mem::alloc_size;
 
+/// Most keys [`Dict::warm`] takes at once.
+pub const WARM_MAX: usize = 32;
+
 /// Keys of at most this many bytes are stored inline in the slot, without a heap allocation.
 pub const KEY_INLINE: usize = 22;
 
@@ -161,6 +164,34 @@ impl<V> Dict<V> {
             i = slot.next;
         }
         None
+    }
+
+    /// Brings the bucket heads and first chain slots of `keys` into the cache, all at once,
+    /// so that lookups that follow hit the cache. A lookup walks bucket then slot, one cache
+    /// miss after the other; here every key's loads are independent of the others', so the
+    /// processor has them in flight together (memory-level parallelism). Returns a value
+    /// derived from the loads only so that they are not optimised away.
+    pub fn warm(&self, keys: &[&[u8]]) -> u32 {
+        if self.buckets.is_empty() {
+            return 0;
+        }
+        let mask = self.buckets.len() - 1;
+        let mut heads = [NIL; WARM_MAX];
+        for (head, key) in heads.iter_mut().zip(keys) {
+            *head = self.hash_key(key);
+        }
+        for head in heads.iter_mut().take(keys.len()) {
+            *head = self.buckets[*head as usize & mask];
+        }
+        let mut seen = 0u32;
+        for &head in heads.iter().take(keys.len()) {
+            if let Some(slot) = self.slots.get(head as usize) {
+                // A slot may straddle two cache lines: the hash and the key are compared.
+                let first = slot.key.as_bytes().first().copied().unwrap_or(0);
+                seen = seen.wrapping_add(slot.hash).wrapping_add(first as u32);
+            }
+        }
+        std::hint::black_box(seen)
     }
 
     /// Whether `key` is present.

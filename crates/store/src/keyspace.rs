@@ -77,6 +77,14 @@ impl Keyspace {
         Some(if a < b { (x, y) } else { (y, x) })
     }
 
+    /// Warms the cache for lookups of `keys` in database `db` (see [`crate::Dict::warm`]);
+    /// at most [`crate::dict::WARM_MAX`] keys are used.
+    pub fn warm(&self, db: usize, keys: &[&[u8]]) {
+        if let Some(d) = self.dbs.get(db) {
+            d.main.warm(&keys[..keys.len().min(crate::dict::WARM_MAX)]);
+        }
+    }
+
     /// Number of databases.
     pub fn db_count(&self) -> usize {
         self.dbs.len()
