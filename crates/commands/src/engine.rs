@@ -88,6 +88,8 @@ pub struct Engine {
     pub(crate) blocked_count: AtomicUsize,
     /// Snapshot state: last save, the background save in flight (see `persistence`).
     pub persistence: crate::persistence::PersistState,
+    /// The append-only file (see `aof`).
+    pub aof: std::sync::Arc<crate::aof::Aof>,
     /// Pub/Sub subscriptions.
     pub(crate) pubsub: PubSubHub,
     /// `maxmemory`, cached so commands check it without the config lock (0: no limit).
@@ -172,6 +174,7 @@ impl Engine {
             block_registry: Mutex::default(),
             blocked_count: AtomicUsize::new(0),
             persistence: crate::persistence::PersistState::new(),
+            aof: std::sync::Arc::default(),
             pubsub,
             maxmemory: AtomicU64::new(0),
             notify_flags: AtomicU32::new(0),
@@ -197,6 +200,7 @@ impl Engine {
     fn cache_settings(&self, config: &Config) {
         self.maxmemory.store(config.maxmemory, Ordering::Relaxed);
         self.notify_flags.store(config.notify_keyspace_events(), Ordering::Relaxed);
+        self.aof.set_fsync(&config.value("appendfsync").unwrap_or_default());
         if let Some(limits) = config.value("client-output-buffer-limit") {
             self.pubsub.set_limits_from(&limits);
         }
@@ -336,8 +340,14 @@ impl Engine {
             return Ok(());
         };
         let started = Instant::now();
+        // The append-only file: one atomic load when it is off.
+        let logging = self.aof.active();
+        let dirty_before = if logging { self.stats.dirty.load(Ordering::Relaxed) } else { 0 };
         let mut ctx = Ctx { args, out, keyspace, session, engine: self, now_ms };
         let result = handler(&mut ctx);
+        if logging {
+            crate::aof::propagate::after_command(self, keyspace, session, args, dirty_before, out, now_ms);
+        }
         if let Some(stat) = self.command_stats.of(spec) {
             stat.calls.fetch_add(1, Ordering::Relaxed);
             stat.usec.fetch_add(started.elapsed().as_micros() as u64, Ordering::Relaxed);
@@ -345,6 +355,23 @@ impl Engine {
                 stat.failed.fetch_add(1, Ordering::Relaxed);
             }
         }
+        result
+    }
+
+    /// Runs one command read from the append-only file at start, as a trusted internal
+    /// client: no gate, no limits, no blocking. Its reply is discarded.
+    pub(crate) fn replay(
+        &self,
+        keyspace: &mut Keyspace,
+        session: &mut Session,
+        spec: &'static CommandSpec,
+        args: &[Bytes],
+        out: &mut ReplyBuffer,
+        now_ms: i64,
+    ) -> CmdResult {
+        let result = self.dispatch(keyspace, session, spec, args, out, now_ms);
+        session.block = None;
+        out.truncate(0);
         result
     }
 

@@ -301,6 +301,17 @@ async fn flush<S: AsyncWrite + Unpin>(
     if out.is_empty() {
         return true;
     }
+    // The append-only file first: a reply never describes a write that has not reached the
+    // kernel (and, with `appendfsync always`, the disk). Two atomic loads when done already.
+    if let Some(waits_for_disk) = engine.aof.barrier_pending() {
+        let multi_thread =
+            tokio::runtime::Handle::current().runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread;
+        if waits_for_disk && multi_thread {
+            tokio::task::block_in_place(|| engine.aof.barrier());
+        } else {
+            engine.aof.barrier();
+        }
+    }
     let len = out.len();
     // Biased: a write that completes at once never registers with the kill signal.
     let written = tokio::select! {
