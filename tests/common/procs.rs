@@ -207,11 +207,11 @@ pub fn state(c: &mut Connection) -> State {
     out
 }
 
-/// Copies every file of `from` into `to` (created 0700), each 0600.
+/// Copies every file (not directories) of `from` into `to` (created 0700), each 0600.
 pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     std::fs::set_permissions(to, std::fs::Permissions::from_mode(0o700)).unwrap();
-    for e in std::fs::read_dir(from).unwrap().flatten() {
+    for e in std::fs::read_dir(from).unwrap().flatten().filter(|e| e.path().is_file()) {
         let dst = to.join(e.file_name());
         std::fs::copy(e.path(), &dst).unwrap();
         std::fs::set_permissions(&dst, std::fs::Permissions::from_mode(0o600)).unwrap();
