@@ -221,7 +221,6 @@ pub fn copy_dir(from: &Path, to: &Path) {
 /// The incremental file the manifest in `aof_dir` lists last.
 pub fn last_incr(aof_dir: &Path) -> PathBuf {
     let manifest = std::fs::read_to_string(aof_dir.join("appendonly.aof.manifest")).unwrap();
-    let name =
-        manifest.lines().filter(|l| l.ends_with("type i")).last().unwrap().split(' ').nth(1).unwrap().to_string();
+    let name = manifest.lines().rfind(|l| l.ends_with("type i")).unwrap().split(' ').nth(1).unwrap().to_string();
     aof_dir.join(name)
 }
