@@ -6,9 +6,10 @@ use redoubt_config::{directives, Config};
 /// One line per directive of Redis 7.0.15's config.c, with Redis's default.
 const FIXTURE: &str = include_str!("fixtures/redis-7.0.15-directives.conf");
 
-/// Defaults Redoubt changes on purpose: loopback only (Redis: every interface), and `dir`
-/// (Redis shows its working directory).
-const REDOUBT_DEFAULTS: &[&str] = &["bind", "dir"];
+/// Defaults Redoubt changes on purpose: loopback only (Redis: every interface), `dir`
+/// (Redis shows its working directory), and `appendonly` (on: a default install persists
+/// every acknowledged write, docs/persistence.md).
+const REDOUBT_DEFAULTS: &[&str] = &["bind", "dir", "appendonly"];
 
 /// `(name, value)` of each fixture line; values are at most one quoted word.
 fn fixture_lines() -> Vec<(&'static str, String)> {
