@@ -83,6 +83,9 @@ impl Proc {
         let mut child = Command::new(env!("CARGO_BIN_EXE_redoubt"))
             .arg(&conf)
             .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+            // These are the snapshot tests: restarts load dump.rdb, not the append-only file
+            // (on by default; tests/aof.rs covers it).
+            .args(["--appendonly", "no"])
             .args(extra)
             .current_dir(dir)
             .stdin(Stdio::null())
@@ -436,7 +439,7 @@ fn failed_save_refuses_writes_until_a_save_succeeds() {
 /// Starts Redoubt expecting it to refuse; returns what it printed.
 fn refused_start(dir: &Path) -> String {
     let mut child = Command::new(env!("CARGO_BIN_EXE_redoubt"))
-        .args(["--port", &free_port().to_string(), "--bind", "127.0.0.1"])
+        .args(["--port", &free_port().to_string(), "--bind", "127.0.0.1", "--appendonly", "no"])
         .current_dir(dir)
         .stdin(Stdio::null())
         .stdout(Stdio::null())

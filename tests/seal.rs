@@ -50,10 +50,10 @@ impl Scratch {
     }
 
     /// The server's arguments: its config, a free port, loopback, the data directory, no
-    /// save rules, then `extra`.
+    /// save rules, no append-only file (these tests are about snapshots), then `extra`.
     fn args(&self, port: u16, extra: &[&str]) -> Vec<String> {
         let mut args = vec![self.0.join("redoubt.conf").display().to_string()];
-        for a in ["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""] {
+        for a in ["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] {
             args.push(a.to_string());
         }
         args.push("--dir".into());

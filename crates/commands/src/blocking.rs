@@ -252,6 +252,7 @@ impl Engine {
                 Ok(true) => {}
                 Err(e) => out.error(e.message()),
             }
+            crate::aof::propagate::served(self, &mut session);
             if let Some(parked) = registry.remove(keyspace, id) {
                 let _ = parked.reply.send(out.take().freeze());
             }
@@ -292,6 +293,35 @@ fn distinct(keys: &[Bytes]) -> Vec<Bytes> {
 /// Tries to serve `action` from `key`: true if it replied, false if the key is absent or
 /// empty; WRONGTYPE if it holds another type.
 fn serve(ctx: &mut Ctx<'_>, action: &Action, key: &[u8]) -> Result<bool, CmdError> {
+    let served = serve_action(ctx, action, key)?;
+    if served {
+        // The log gets the non-blocking twin, with the key that served it.
+        ctx.propagate_as(|| nonblocking_form(action, key));
+    }
+    Ok(served)
+}
+
+/// What a served blocking pop is logged as: BLPOP as LPOP, BLMPOP as LPOP key count,
+/// BRPOPLPUSH as RPOPLPUSH, BLMOVE as LMOVE, BZPOPMIN as ZPOPMIN, BZMPOP as ZPOPMIN key count.
+fn nonblocking_form(action: &Action, key: &[u8]) -> Vec<Bytes> {
+    let key = Bytes::copy_from_slice(key);
+    let side = |end: &End| Bytes::from_static(if matches!(end, End::Left) { b"LEFT" } else { b"RIGHT" });
+    let pop = |end: &End| Bytes::from_static(if matches!(end, End::Left) { b"LPOP" } else { b"RPOP" });
+    let zpop = |max: bool| Bytes::from_static(if max { b"ZPOPMAX" } else { b"ZPOPMIN" });
+    let count = |n: usize| Bytes::from(n.to_string());
+    match action {
+        Action::Pop(end) => vec![pop(end), key],
+        Action::MPop(end, n) => vec![pop(end), key, count(*n)],
+        Action::Move { dst, from: End::Right, to: End::Left } => {
+            vec![Bytes::from_static(b"RPOPLPUSH"), key, dst.clone()]
+        }
+        Action::Move { dst, from, to } => vec![Bytes::from_static(b"LMOVE"), key, dst.clone(), side(from), side(to)],
+        Action::ZPop { max } => vec![zpop(*max), key],
+        Action::ZMPop { max, count: n } => vec![zpop(*max), key, count(*n)],
+    }
+}
+
+fn serve_action(ctx: &mut Ctx<'_>, action: &Action, key: &[u8]) -> Result<bool, CmdError> {
     match action {
         Action::Pop(end) => Ok(lists::pop_one_with(ctx, key, *end, |out, e| {
             out.array(2);

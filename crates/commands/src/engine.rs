@@ -90,6 +90,8 @@ pub struct Engine {
     pub(crate) blocked_count: AtomicUsize,
     /// Snapshot state: last save, the background save in flight (see `persistence`).
     pub persistence: crate::persistence::PersistState,
+    /// The append-only file (see `aof`).
+    pub aof: std::sync::Arc<crate::aof::Aof>,
     /// Pub/Sub subscriptions.
     pub(crate) pubsub: PubSubHub,
     /// `client-output-buffer-limit` and `maxmemory-clients`, cached (obuf.rs).
@@ -182,6 +184,7 @@ impl Engine {
             block_registry: Mutex::default(),
             blocked_count: AtomicUsize::new(0),
             persistence: crate::persistence::PersistState::new(),
+            aof: std::sync::Arc::default(),
             pubsub,
             output_limits: crate::obuf::OutputLimits::default(),
             clients_cron_ms: std::sync::atomic::AtomicI64::new(0),
@@ -213,6 +216,7 @@ impl Engine {
         self.notify_flags.store(config.notify_keyspace_events(), Ordering::Relaxed);
         self.proto_max_bulk_len.store(config.proto_max_bulk_len, Ordering::Relaxed);
         self.query_buffer_limit.store(config.client_query_buffer_limit, Ordering::Relaxed);
+        self.aof.set_fsync(&config.value("appendfsync").unwrap_or_default());
         if let Some(limits) = config.value("client-output-buffer-limit") {
             self.output_limits.set_from(&limits);
         }
@@ -375,8 +379,14 @@ impl Engine {
         let Some(handler) = spec.handler else {
             return Ok(());
         };
+        // The append-only file: one atomic load when it is off.
+        let logging = self.aof.active();
+        let dirty_before = if logging { self.stats.dirty.load(Ordering::Relaxed) } else { 0 };
         let mut ctx = Ctx { args, out, keyspace, session, engine: self, now_ms };
         let result = handler(&mut ctx);
+        if logging {
+            crate::aof::propagate::after_command(self, keyspace, session, args, dirty_before, out, now_ms);
+        }
         let ended = Instant::now();
         let took = ended.saturating_duration_since(*clock);
         *clock = ended;
@@ -387,6 +397,23 @@ impl Engine {
                 stat.failed.fetch_add(1, Ordering::Relaxed);
             }
         }
+        result
+    }
+
+    /// Runs one command read from the append-only file at start, as a trusted internal
+    /// client: no gate, no limits, no blocking. Its reply is discarded.
+    pub(crate) fn replay(
+        &self,
+        keyspace: &mut Keyspace,
+        session: &mut Session,
+        spec: &'static CommandSpec,
+        args: &[Bytes],
+        out: &mut ReplyBuffer,
+        now_ms: i64,
+    ) -> CmdResult {
+        let result = self.dispatch(keyspace, session, spec, args, out, now_ms, &mut Instant::now());
+        session.block = None;
+        out.truncate(0);
         result
     }
 

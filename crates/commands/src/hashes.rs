@@ -355,6 +355,9 @@ pub(crate) fn hincrbyfloat(ctx: &mut Ctx<'_>) -> CmdResult {
     )?
     .unwrap_or_default();
     mark_dirty(ctx, 1);
+    // Logged as the value computed: float arithmetic must not be redone on replay.
+    let logged = bytes::Bytes::copy_from_slice(text.as_bytes());
+    ctx.propagate_as(|| vec![bytes::Bytes::from_static(b"HSET"), args[1].clone(), args[2].clone(), logged]);
     keyspace_event(ctx, HASH, "hincrbyfloat", &args[1]);
     ctx.out.bulk(text.as_bytes());
     Ok(())

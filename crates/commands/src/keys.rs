@@ -324,6 +324,8 @@ fn expire_generic(ctx: &mut Ctx<'_>, relative: bool, seconds: bool) -> CmdResult
         keyspace_event(ctx, GENERIC, "expire", key);
     }
     mark_dirty(ctx, 1);
+    // Logged as PEXPIREAT (or DEL): the deadline, not the time left, and the flags are spent.
+    ctx.propagate_deadline(&ctx.args[1], when);
     ctx.out.int(1);
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! t_string.c and friends. The [`Engine`] owns the keyspace and runs a connection's batch of
 //! commands under one acquisition of it.
 
+pub mod aof;
 pub mod clients;
 pub mod context;
 pub mod engine;

@@ -41,7 +41,7 @@ use redoubt_store::Keyspace;
 use std::fmt::Write as _;
 use std::io::{BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::Instant;
@@ -97,6 +97,8 @@ pub struct PersistState {
     deny_writes: AtomicBool,
     /// The key of `seal-key-file`, once read.
     seal_key: Mutex<Option<Arc<SealKey>>>,
+    /// The value of the engine's `dirty` counter the last successful save captured.
+    pub(crate) saved_dirty: AtomicU64,
 }
 
 impl Default for PersistState {
@@ -129,6 +131,7 @@ impl PersistState {
             }),
             deny_writes: AtomicBool::new(false),
             seal_key: Mutex::new(None),
+            saved_dirty: AtomicU64::new(0),
         }
     }
 
@@ -147,9 +150,16 @@ impl PersistState {
     }
 }
 
-/// Subtracts what a save captured from the dirty counter.
+/// Records that a save captured every change up to `captured` (a value of the engine's
+/// `dirty` counter). `dirty` itself only grows, so the append-only file can tell what one
+/// command changed from it while a save finishes concurrently.
 fn settle_dirty(engine: &Engine, captured: u64) {
-    let _ = engine.stats.dirty.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |d| Some(d.saturating_sub(captured)));
+    engine.persistence.saved_dirty.fetch_max(captured, Ordering::Relaxed);
+}
+
+/// Changes since the last successful save (INFO's `rdb_changes_since_last_save`).
+pub fn changes_since_save(engine: &Engine) -> u64 {
+    engine.stats.dirty.load(Ordering::Relaxed).saturating_sub(engine.persistence.saved_dirty.load(Ordering::Relaxed))
 }
 
 /// Collects a finished background save (or waits for it when `wait`).
@@ -235,6 +245,11 @@ fn sealed<W: Write, T>(
     let value = body(&mut writer)?;
     writer.finish()?;
     Ok(value)
+}
+
+/// The encodings' thresholds for loading files at start (no LZF budget: the files are ours).
+pub(crate) fn load_limits(engine: &Engine) -> Limits {
+    limits(engine, u64::MAX)
 }
 
 /// Saves synchronously (SAVE, shutdown): the store is held for the whole write.
@@ -423,11 +438,19 @@ pub(crate) fn restore(ctx: &mut Ctx<'_>) -> CmdResult {
         RestoreError::Footer => CmdError::raw("ERR DUMP payload version or checksum are wrong"),
         RestoreError::Data(_) => CmdError::raw("ERR Bad data format"),
     })?;
-    let db = ctx.keyspace.db(ctx.session.db);
-    let deleted = replace && db.remove(key, now).is_some();
     if ttl != 0 && !absttl {
         ttl = ttl.saturating_add(now);
+        // Logged with ABSTTL: the deadline, not the time left.
+        let (args, deadline) = (ctx.args, ttl);
+        ctx.propagate_as(|| {
+            let mut logged = args.to_vec();
+            logged[2] = crate::aof::propagate::int(deadline);
+            logged.push(bytes::Bytes::from_static(b"ABSTTL"));
+            logged
+        });
     }
+    let db = ctx.keyspace.db(ctx.session.db);
+    let deleted = replace && db.remove(key, now).is_some();
     if ttl != 0 && ttl <= now {
         // Already expired: nothing to create (an old value REPLACE removed stays removed).
         if deleted {
@@ -555,7 +578,7 @@ pub fn cron(engine: &Engine) {
         return;
     }
     let now_s = unix_ms() / 1000;
-    let dirty = engine.stats.dirty.load(Ordering::Relaxed);
+    let dirty = changes_since_save(engine);
     if dirty == 0 {
         return;
     }
@@ -602,7 +625,9 @@ pub(crate) fn refuse_write(
     spec: &crate::spec::CommandSpec,
     args: &[bytes::Bytes],
 ) -> Option<CmdResult> {
-    if !engine.persistence.deny_writes.load(Ordering::Relaxed) {
+    let rdb_failed = engine.persistence.deny_writes.load(Ordering::Relaxed);
+    let aof_failed = engine.aof.write_failed.load(Ordering::Relaxed);
+    if !rdb_failed && !aof_failed {
         return None;
     }
     if !(spec.flags.contains(crate::spec::CmdFlags::WRITE) || args[0].eq_ignore_ascii_case(b"ping")) {
@@ -610,6 +635,12 @@ pub(crate) fn refuse_write(
     }
     if session.features & crate::session::IN_MULTI != 0 {
         crate::transactions::flag_abort(session);
+    }
+    if aof_failed && !rdb_failed {
+        // Redis's text after a failed write(2) to the append-only file.
+        return Some(Err(CmdError(
+            format!("MISCONF Errors writing to the AOF file: {}", engine.aof.last_write_error()).into(),
+        )));
     }
     Some(Err(CmdError::raw(MISCONF)))
 }
@@ -645,8 +676,8 @@ pub(crate) fn info(engine: &Engine, t: &mut String) {
         "# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\n\
          rdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\n\
          rdb_saves:{}\r\nrdb_last_load_keys_expired:{expired}\r\nrdb_last_load_keys_loaded:{loaded}\r\n\
-         rdb_last_bgsave_lock_usec:{}\r\nrdb_last_bgsave_snapshot_bytes:{}\r\nrdb_sealed:{sealed}\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\n",
-        engine.stats.dirty.load(Ordering::Relaxed),
+         rdb_last_bgsave_lock_usec:{}\r\nrdb_last_bgsave_snapshot_bytes:{}\r\nrdb_sealed:{sealed}\r\n",
+        changes_since_save(engine),
         u8::from(st.job.is_some()),
         st.lastsave_s,
         if st.last_bgsave_ok { "ok" } else { "err" },
@@ -656,4 +687,6 @@ pub(crate) fn info(engine: &Engine, t: &mut String) {
         st.last_lock_usec,
         st.last_snapshot_bytes,
     );
+    drop(st);
+    crate::aof::rewrite::info(engine, t);
 }

@@ -73,6 +73,11 @@ pub struct Session {
     pub(crate) block: Option<Box<BlockRequest>>,
     /// The reply holds push frames (subscribe confirmations) that CLIENT REPLY OFF keeps.
     pub(crate) pushed: bool,
+    /// What the append-only file logs for the running command instead of its arguments
+    /// (`Ctx::propagate_as`); `Some(empty)` logs nothing.
+    pub(crate) propagate: Option<Vec<Vec<Bytes>>>,
+    /// EXEC logged MULTI before the transaction's first write: EXEC must follow.
+    pub(crate) aof_multi_open: bool,
 }
 
 impl Session {
@@ -96,6 +101,8 @@ impl Session {
             in_exec: false,
             block: None,
             pushed: false,
+            propagate: None,
+            aof_multi_open: false,
         }
     }
 

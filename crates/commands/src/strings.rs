@@ -10,6 +10,7 @@ pub(crate) mod longdouble;
 
 use crate::context::{is_opt, CmdError, CmdResult, Ctx};
 use crate::pubsub::notify::{keyspace_event, GENERIC, STRING};
+use bytes::Bytes;
 use longdouble::{LongDouble, Parsed};
 use redoubt_resp::ReplyBuffer;
 use redoubt_store::{Keyspace, StrValue, Value};
@@ -244,6 +245,18 @@ fn set_generic(ctx: &mut Ctx<'_>, opts: &ExtOpts, val: usize, reply: SetReply) -
         None => db.set(key, value, opts.keepttl, now),
     }
     mark_dirty(ctx, 1);
+    if let Some(ms) = deadline {
+        // Logged with an absolute deadline, so a replay gives the key the same life.
+        let args = ctx.args;
+        ctx.propagate_as(|| {
+            if ms <= now {
+                vec![Bytes::from_static(b"DEL"), args[1].clone()]
+            } else {
+                let pxat = crate::aof::propagate::int(ms);
+                vec![Bytes::from_static(b"SET"), args[1].clone(), args[val].clone(), Bytes::from_static(b"PXAT"), pxat]
+            }
+        });
+    }
     keyspace_event(ctx, STRING, "set", key);
     if deadline.is_some() {
         keyspace_event(ctx, GENERIC, "expire", key);
@@ -322,16 +335,20 @@ pub(crate) fn getex(ctx: &mut Ctx<'_>) -> CmdResult {
         (Some(e), Some(ms)) if !e.relative && ms <= now => {
             db.remove(key, now);
             mark_dirty(ctx, 1);
+            ctx.propagate_deadline(key, ms);
             keyspace_event(ctx, GENERIC, "del", key);
         }
         (_, Some(ms)) => {
             db.set_deadline(key, ms, now);
             mark_dirty(ctx, 1);
+            ctx.propagate_deadline(key, ms);
             keyspace_event(ctx, GENERIC, "expire", key);
         }
         _ if opts.persist && db.persist(key, now) => {
             mark_dirty(ctx, 1);
-            keyspace_event(ctx, GENERIC, "persist", key);
+            let key = key.clone();
+            ctx.propagate_as(|| vec![Bytes::from_static(b"PERSIST"), key]);
+            keyspace_event(ctx, GENERIC, "persist", &ctx.args[1]);
         }
         _ => {}
     }
@@ -615,7 +632,11 @@ pub(crate) fn incrbyfloat(ctx: &mut Ctx<'_>) -> CmdResult {
         }
     };
     mark_dirty(ctx, 1);
-    keyspace_event(ctx, STRING, "incrbyfloat", key);
+    // Logged as the value computed: float arithmetic must not be redone on replay.
+    let logged = Bytes::copy_from_slice(text.as_bytes());
+    let key = key.clone();
+    ctx.propagate_as(|| vec![Bytes::from_static(b"SET"), key, logged, Bytes::from_static(b"KEEPTTL")]);
+    keyspace_event(ctx, STRING, "incrbyfloat", &ctx.args[1]);
     ctx.out.bulk(text.as_bytes());
     Ok(())
 }

@@ -201,6 +201,7 @@ pub(crate) fn exec(ctx: &mut Ctx<'_>) -> CmdResult {
         ctx.engine.run_queued(ctx.keyspace, ctx.session, spec, args, ctx.out, ctx.now_ms);
     }
     ctx.session.in_exec = false;
+    crate::aof::propagate::exec_done(ctx);
     Ok(())
 }
 

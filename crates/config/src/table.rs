@@ -212,7 +212,7 @@ pub(crate) static DIRECTIVES: &[Directive] = &[
     d("jemalloc-bg-thread", BOOL, "yes", "jemalloc's background purge thread.").inert("Redoubt does not use jemalloc"),
 
     // ---- Append only file ----
-    d("appendonly", BOOL, "no", "Log every write to the append-only file."),
+    d("appendonly", BOOL, "yes", "Log every write to the append-only file (Redoubt: on by default; see docs/persistence.md)."),
     d("appendfilename", STR, "appendonly.aof", "Base name of the AOF files; a bare file name.").imm().check(check_appendfilename),
     d("appenddirname", STR, "appendonlydir", "Directory of the AOF files, inside dir; a bare name.").imm().check(check_appenddirname),
     d("appendfsync", en(FSYNC), "everysec", "When to fsync the AOF: always, everysec or no."),

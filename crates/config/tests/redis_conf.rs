@@ -6,10 +6,12 @@ use redoubt_config::{directives, Config};
 /// One line per directive of Redis 7.0.15's config.c, with Redis's default.
 const FIXTURE: &str = include_str!("fixtures/redis-7.0.15-directives.conf");
 
-/// Defaults Redoubt changes on purpose: loopback only (Redis: every interface), `dir`
-/// (Redis shows its working directory), and `io-threads` (0: one event loop per two cores), and a bound on normal clients'
-/// output buffers (`client-output-buffer-limit normal 1gb 256mb 60`; Redis: none).
-const REDOUBT_DEFAULTS: &[&str] = &["bind", "dir", "io-threads", "client-output-buffer-limit"];
+/// Defaults Redoubt changes on purpose: loopback only (Redis: every interface), `dir` (Redis
+/// shows its working directory), `appendonly` (on: a default install persists every
+/// acknowledged write, docs/persistence.md), `io-threads` (0: one event loop per two cores),
+/// and a bound on normal clients' output buffers (`client-output-buffer-limit normal 1gb 256mb
+/// 60`; Redis: none).
+const REDOUBT_DEFAULTS: &[&str] = &["bind", "dir", "appendonly", "io-threads", "client-output-buffer-limit"];
 
 /// `(name, value)` of each fixture line; values are at most one quoted word.
 fn fixture_lines() -> Vec<(&'static str, String)> {

@@ -152,6 +152,7 @@ where
                 // The hard limit of the client's class caps what the commands may write.
                 out.buf.set_limit(engine.output_limits.reply_cap(&handle));
                 let end = engine.execute_batch(&mut session, &batch[start..start + run], &mut out.buf);
+                aof_barrier(&engine);
                 if out.buf.overflowed() {
                     engine.close_over_output_limit(&handle);
                     break 'conn;
@@ -163,7 +164,11 @@ where
                         // them; the rest of the pipeline waits, as Redis holds a blocked
                         // client's input.
                         match wait_blocked(&mut stream, &mut input, &engine, &mut session, &mut out, wait).await {
-                            Some(reply) => out.buf.raw(&reply),
+                            Some(reply) => {
+                                // The pop that served this client was logged by the pusher.
+                                aof_barrier(&engine);
+                                out.buf.raw(&reply)
+                            }
                             None => break 'conn,
                         }
                         start += index + 1;
@@ -473,6 +478,17 @@ async fn flush_gated<S: AsyncWrite + Unpin>(
         done
     } else {
         out.write_now(stream, engine, &session.handle).await
+    }
+}
+
+/// Makes sure the append-only file has every write logged so far: a reply never describes a
+/// write that has not reached the kernel (and, with `appendfsync always`, the disk). Two
+/// atomic loads when that is done already. Group commit: one connection writes what every
+/// connection appended; the others find their part written. With `always` this event loop
+/// waits for the fsync, as Redis's one thread does before it replies.
+fn aof_barrier(engine: &Engine) {
+    if engine.aof.barrier_pending().is_some() {
+        engine.aof.barrier();
     }
 }
 

@@ -93,8 +93,9 @@ pub async fn run(config: Config, config_file: Option<String>) -> Result<(), Serv
     }
     // The gate (access.rs): users, permissions, throttle, audit log; installed in the engine.
     let door = crate::access::Door::start(&engine, &warnings).map_err(ServerError)?;
-    // The snapshot, if there is one (preflight checked its mode); a bad file stops the start.
-    redoubt_commands::persistence::load_at_start(&engine).map_err(ServerError)?;
+    // The append-only file or the snapshot (preflight checked their modes); a bad file stops
+    // the start.
+    redoubt_commands::aof::load_at_start(&engine).map_err(ServerError)?;
 
     tracing::info!(
         "listening on {}; {}",
@@ -145,6 +146,7 @@ pub async fn run(config: Config, config_file: Option<String>) -> Result<(), Serv
     if let Some(path) = &engine.config().unixsocket {
         let _ = std::fs::remove_file(path);
     }
+    redoubt_commands::aof::shutdown(&engine);
     if let Err(e) = redoubt_commands::persistence::save_on_shutdown(&engine) {
         tracing::error!("{e}");
     }
@@ -340,6 +342,7 @@ async fn cron(engine: Arc<Engine>, hz: u32) {
         tick.tick().await;
         engine.cron();
         redoubt_commands::persistence::cron(&engine);
+        redoubt_commands::aof::cron(&engine);
         let timeout_s = engine.config().timeout;
         if timeout_s > 0 {
             let now = unix_ms();

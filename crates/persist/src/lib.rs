@@ -24,6 +24,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod aof;
 pub mod crc64;
 mod decode;
 mod dump;
@@ -39,7 +40,7 @@ pub use decode::Limits;
 pub use dump::{decode_body, dump_value, restore_value, verify_payload, RestoreError};
 pub use encode::{write_rdb, SaveOptions, SaveStats, Snapshot};
 pub use file::{write_atomically, TempFile, TEMP_PREFIX};
-pub use load::{load_file, load_from, LoadOptions, LoadReport};
+pub use load::{load_file, load_from, load_prefix, LoadOptions, LoadReport};
 
 /// The RDB version Redoubt writes (Redis 7.0's).
 pub const RDB_VERSION: u16 = 10;

@@ -133,6 +133,27 @@ fn file_crc(file: &mut File, len: u64) -> Result<(u64, u64), RdbError> {
 /// nothing may follow its checksum). With `opts.verify_checksum` the CRC-64 is computed
 /// as the data is read and compared at the end.
 pub fn load_from<R: Read>(r: R, len: u64, ks: &mut Keyspace, opts: &LoadOptions) -> Result<LoadReport, RdbError> {
+    let (report, left) = load_rdb(r, len, ks, opts)?;
+    if left != 0 {
+        return Err(RdbError::Corrupt(format!("{left} bytes of trailing data after the end of the file")));
+    }
+    Ok(report)
+}
+
+/// Loads an RDB image at the start of `r` (of `len` bytes) that other data may follow (the
+/// RDB preamble of a Redis 4 to 6 append-only file); returns the report and the length of
+/// the RDB part.
+pub fn load_prefix<R: Read>(
+    r: R,
+    len: u64,
+    ks: &mut Keyspace,
+    opts: &LoadOptions,
+) -> Result<(LoadReport, u64), RdbError> {
+    let (report, left) = load_rdb(r, len, ks, opts)?;
+    Ok((report, len - left))
+}
+
+fn load_rdb<R: Read>(r: R, len: u64, ks: &mut Keyspace, opts: &LoadOptions) -> Result<(LoadReport, u64), RdbError> {
     let mut inp = Input::new(r, len, opts.verify_checksum, &opts.limits);
     let version = header(&mut inp)?;
     let mut report = LoadReport { version, ..LoadReport::default() };
@@ -239,8 +260,5 @@ pub fn load_from<R: Read>(r: R, len: u64, ks: &mut Keyspace, opts: &LoadOptions)
             report.checksum_verified = stored != 0;
         }
     }
-    if inp.left() != 0 {
-        return Err(RdbError::Corrupt(format!("{} bytes of trailing data after the end of the file", inp.left())));
-    }
-    Ok(report)
+    Ok((report, inp.left()))
 }

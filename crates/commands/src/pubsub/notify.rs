@@ -131,7 +131,11 @@ pub(crate) fn after_command(
     now_ms: i64,
 ) {
     let flags = engine.notify_flags();
-    let mask = store_mask(flags);
+    let mut mask = store_mask(flags);
+    if engine.aof.active() {
+        // The append-only file logs the keys the store deletes on its own.
+        mask |= KeyEvent::Expired.bit() | KeyEvent::Evicted.bit();
+    }
     if mask != keyspace.event_mask() {
         keyspace.set_event_mask(mask);
     }
@@ -140,7 +144,19 @@ pub(crate) fn after_command(
     }
 }
 
-/// Publishes the events the store recorded since the last call.
+/// Takes the events the store recorded: logs the deletions in the append-only file and
+/// publishes what `notify-keyspace-events` enables (the engine calls it before logging a
+/// command, so an expired key's DEL comes first).
+pub(crate) fn drain_store_events(
+    engine: &Engine,
+    keyspace: &mut Keyspace,
+    me: Option<(u64, &mut ReplyBuffer)>,
+    now_ms: i64,
+) {
+    publish_store_events(engine, keyspace, engine.notify_flags(), me, now_ms);
+}
+
+/// Publishes the events the store recorded since the last call (and logs deletions).
 fn publish_store_events(
     engine: &Engine,
     keyspace: &mut Keyspace,
@@ -150,7 +166,11 @@ fn publish_store_events(
 ) {
     let mut events = Vec::new();
     keyspace.take_events(&mut events);
+    let logging = engine.aof.active();
     for (db, event, key) in events {
+        if logging && matches!(event, KeyEvent::Expired | KeyEvent::Evicted) {
+            crate::aof::propagate::store_deleted(engine, db, &key);
+        }
         let class = match event {
             KeyEvent::Expired => EXPIRED,
             KeyEvent::New => NEW,

@@ -141,8 +141,10 @@ pub(crate) fn config_set(ctx: &mut Ctx<'_>) -> CmdResult {
     ctx.engine.config_mut().set_many(&pairs).map_err(|e| CmdError(e.message().to_string().into()))?;
     // The gate applies what it owns (requirepass, acl-pubsub-default, acllog-max-len) and
     // audits the change: names only, never values.
+    let names: Vec<String> = pairs.iter().map(|(n, _)| n.to_ascii_lowercase()).collect();
+    // `appendonly yes|no` turns the log on or off (aof/rewrite.rs).
+    crate::aof::rewrite::config_changed(ctx, &names);
     if let Some(gate) = ctx.engine.gate().cloned() {
-        let names: Vec<String> = pairs.iter().map(|(n, _)| n.to_ascii_lowercase()).collect();
         gate.config_changed(ctx.engine, ctx.session, &names);
     }
     ctx.out.ok();

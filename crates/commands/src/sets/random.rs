@@ -9,6 +9,7 @@ use crate::context::{CmdError, CmdResult, Ctx};
 use crate::hashes::SIZE_CHECK_EVERY;
 use crate::pubsub::notify::{keyspace_event, GENERIC, SET};
 use crate::strings::{mark_dirty, proto_max_bulk_len, Lookup};
+use bytes::Bytes;
 use redoubt_store::{SetValue, Value};
 use std::collections::HashSet;
 
@@ -27,6 +28,8 @@ pub(crate) fn spop(ctx: &mut Ctx<'_>) -> CmdResult {
 
 fn spop_one(ctx: &mut Ctx<'_>) -> CmdResult {
     let lk = Lookup::of(ctx);
+    let logging = ctx.propagating();
+    let mut member = None;
     let out = &mut *ctx.out;
     let popped = write_set(
         ctx.keyspace,
@@ -37,6 +40,9 @@ fn spop_one(ctx: &mut Ctx<'_>) -> CmdResult {
         |s| match s.random_index() {
             Some(i) => {
                 if let Some(m) = s.get_index(i) {
+                    if logging {
+                        member = Some(member_bytes(m));
+                    }
                     reply_member(out, m);
                 }
                 s.remove_index(i);
@@ -48,6 +54,11 @@ fn spop_one(ctx: &mut Ctx<'_>) -> CmdResult {
     match popped.flatten() {
         Some(emptied) => {
             mark_dirty(ctx, 1);
+            // Logged as SREM of the member drawn: a replay must not draw again.
+            let key = ctx.args[1].clone();
+            if let Some(m) = member {
+                ctx.propagate_as(|| vec![Bytes::from_static(b"SREM"), key, m]);
+            }
             keyspace_event(ctx, SET, "spop", &ctx.args[1]);
             if emptied {
                 keyspace_event(ctx, GENERIC, "del", &ctx.args[1]);
@@ -73,6 +84,8 @@ fn spop_count(ctx: &mut Ctx<'_>) -> CmdResult {
         ctx.out.set(0);
         return Ok(());
     }
+    let logging = ctx.propagating();
+    let mut members = Vec::new();
     let out = &mut *ctx.out;
     let n = count.min(size);
     out.set(n);
@@ -94,6 +107,9 @@ fn spop_count(ctx: &mut Ctx<'_>) -> CmdResult {
             for _ in 0..n {
                 let Some(i) = s.random_index() else { break };
                 if let Some(m) = s.get_index(i) {
+                    if logging {
+                        members.push(member_bytes(m));
+                    }
                     reply_member(out, m);
                 }
                 s.remove_index(i);
@@ -101,11 +117,26 @@ fn spop_count(ctx: &mut Ctx<'_>) -> CmdResult {
         },
     )?;
     mark_dirty(ctx, n as u64);
+    let key2 = key.clone();
+    ctx.propagate_as(|| {
+        if n == size {
+            vec![Bytes::from_static(b"DEL"), key2]
+        } else {
+            let mut cmd = vec![Bytes::from_static(b"SREM"), key2];
+            cmd.extend(members);
+            cmd
+        }
+    });
     keyspace_event(ctx, SET, "spop", key);
     if n == size {
         keyspace_event(ctx, GENERIC, "del", key);
     }
     Ok(())
+}
+
+/// A member as an argument of the SREM the log gets.
+fn member_bytes(m: redoubt_store::set::Member<'_>) -> Bytes {
+    m.with_bytes(Bytes::copy_from_slice)
 }
 
 /// `SRANDMEMBER key [count]`

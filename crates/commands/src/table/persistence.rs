@@ -29,6 +29,16 @@ pub(crate) static PERSISTENCE: &[CommandSpec] = &[
         doc: CommandDoc { summary: "Asynchronously save the dataset to disk", since: "1.0.0", group: "server", complexity: "O(1)" },
     },
     CommandSpec {
+        name: "bgrewriteaof",
+        arity: 1,
+        flags: CmdFlags::ADMIN.union(CmdFlags::NOSCRIPT),
+        acl: AclCats::NONE,
+        key_specs: &[],
+        handler: Some(crate::aof::rewrite::bgrewriteaof),
+        subcommands: &[],
+        doc: CommandDoc { summary: "Asynchronously rewrite the append-only file", since: "1.0.0", group: "server", complexity: "O(1)" },
+    },
+    CommandSpec {
         name: "lastsave",
         arity: 1,
         flags: CmdFlags::LOADING.union(CmdFlags::STALE).union(CmdFlags::FAST),
