@@ -106,6 +106,9 @@ pub struct Engine {
     /// read (the config lock's counter is shared by all cores).
     proto_max_bulk_len: AtomicUsize,
     query_buffer_limit: AtomicUsize,
+    /// The compact encodings' thresholds (`hash-max-listpack-*`, `zset-max-listpack-*`,
+    /// `set-max-intset-entries`), cached: write commands of those types read them every time.
+    encoding_limits: [AtomicUsize; 5],
     /// The gate (users, permissions, audit), installed by the server (`crate::gate`).
     pub(crate) gate: std::sync::OnceLock<std::sync::Arc<dyn crate::gate::AccessControl>>,
 }
@@ -192,6 +195,7 @@ impl Engine {
             notify_flags: AtomicU32::new(0),
             proto_max_bulk_len: AtomicUsize::new(0),
             query_buffer_limit: AtomicUsize::new(0),
+            encoding_limits: Default::default(),
             gate: std::sync::OnceLock::new(),
         };
         engine.cache_settings(&engine.config());
@@ -217,6 +221,10 @@ impl Engine {
         self.proto_max_bulk_len.store(config.proto_max_bulk_len, Ordering::Relaxed);
         self.query_buffer_limit.store(config.client_query_buffer_limit, Ordering::Relaxed);
         self.aof.set_fsync(&config.value("appendfsync").unwrap_or_default());
+        for (slot, (name, default)) in self.encoding_limits.iter().zip(ENCODING_LIMITS) {
+            let value = config.value(name).and_then(|v| v.parse().ok()).unwrap_or(default);
+            slot.store(value, Ordering::Relaxed);
+        }
         if let Some(limits) = config.value("client-output-buffer-limit") {
             self.output_limits.set_from(&limits);
         }
@@ -228,6 +236,29 @@ impl Engine {
     /// `maxmemory`, cached (0: no limit).
     pub(crate) fn maxmemory(&self) -> u64 {
         self.maxmemory.load(Ordering::Relaxed)
+    }
+
+    /// `hash-max-listpack-entries` and `hash-max-listpack-value`.
+    pub(crate) fn hash_limits(&self) -> redoubt_store::hash::HashLimits {
+        let l = &self.encoding_limits;
+        redoubt_store::hash::HashLimits {
+            max_entries: l[0].load(Ordering::Relaxed),
+            max_value: l[1].load(Ordering::Relaxed),
+        }
+    }
+
+    /// `zset-max-listpack-entries` and `zset-max-listpack-value`.
+    pub(crate) fn zset_limits(&self) -> redoubt_store::zset::ZSetLimits {
+        let l = &self.encoding_limits;
+        redoubt_store::zset::ZSetLimits {
+            max_entries: l[2].load(Ordering::Relaxed),
+            max_value: l[3].load(Ordering::Relaxed),
+        }
+    }
+
+    /// `set-max-intset-entries`.
+    pub(crate) fn set_max_intset(&self) -> usize {
+        self.encoding_limits[4].load(Ordering::Relaxed)
     }
 
     /// `proto-max-bulk-len` and `client-query-buffer-limit`, for the request parser.
@@ -629,6 +660,15 @@ fn warm_keys(keyspace: &Keyspace, db: usize, requests: &[Vec<Bytes>]) {
     }
     keyspace.warm(db, &keys[..n]);
 }
+
+/// The directives `Engine::encoding_limits` caches, in its order, with Redis 7.0's defaults.
+const ENCODING_LIMITS: [(&str, usize); 5] = [
+    ("hash-max-listpack-entries", 128),
+    ("hash-max-listpack-value", 64),
+    ("zset-max-listpack-entries", 128),
+    ("zset-max-listpack-value", 64),
+    ("set-max-intset-entries", 512),
+];
 
 /// Keys examined per cron tick by active expiry; bounds the time the store lock is held.
 const ACTIVE_EXPIRE_BUDGET: usize = 2000;

@@ -27,13 +27,7 @@ pub(crate) const SIZE_CHECK_EVERY: usize = 1024;
 
 /// The compact-encoding thresholds, from the config.
 fn limits(ctx: &Ctx<'_>) -> HashLimits {
-    let cfg = ctx.engine.config();
-    let defaults = HashLimits::default();
-    let num = |name: &str, default: usize| cfg.value(name).and_then(|v| v.parse().ok()).unwrap_or(default);
-    HashLimits {
-        max_entries: num("hash-max-listpack-entries", defaults.max_entries),
-        max_value: num("hash-max-listpack-value", defaults.max_value),
-    }
+    ctx.engine.hash_limits()
 }
 
 /// A read lookup of a key that must hold a hash: `None` if absent, WRONGTYPE otherwise.

@@ -20,12 +20,9 @@ use redoubt_store::{Keyspace, SetValue, Value};
 pub(crate) use ops::{sdiff, sdiffstore, sinter, sintercard, sinterstore, smembers, sunion, sunionstore};
 pub(crate) use random::{spop, srandmember};
 
-/// Redis 7.0's built-in `set-max-intset-entries`.
-const DEFAULT_MAX_INTSET: usize = 512;
-
 /// The intset threshold, from the config.
 fn max_intset(ctx: &Ctx<'_>) -> usize {
-    ctx.engine.config().value("set-max-intset-entries").and_then(|v| v.parse().ok()).unwrap_or(DEFAULT_MAX_INTSET)
+    ctx.engine.set_max_intset()
 }
 
 /// Writes a member as a bulk string (an integer without formatting it first).

@@ -38,13 +38,7 @@ const NAN_RESULT: CmdError = CmdError::raw("ERR resulting score is not a number 
 
 /// The compact-encoding limits, from the config.
 pub(crate) fn limits(ctx: &Ctx<'_>) -> ZSetLimits {
-    let cfg = ctx.engine.config();
-    let get = |name: &str| cfg.value(name).and_then(|v| v.parse::<usize>().ok());
-    let d = ZSetLimits::default();
-    ZSetLimits {
-        max_entries: get("zset-max-listpack-entries").unwrap_or(d.max_entries),
-        max_value: get("zset-max-listpack-value").unwrap_or(d.max_value),
-    }
+    ctx.engine.zset_limits()
 }
 
 /// A count as a reply integer.

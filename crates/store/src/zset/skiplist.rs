@@ -210,42 +210,52 @@ impl SkipList {
 
     /// Links a new node for (`member`, `score`) into the list (the table is not touched).
     fn insert_node(&mut self, member: &[u8], score: f64) {
-        let (mut update, mut rank) = self.search(score, member);
-        let height = random_level();
-        let len = self.len() as u32;
+        // Indices are u32 with NIL reserved, as in Dict.
+        assert!(self.nodes.len() < NIL as usize, "skiplist: more than 2^32-2 entries");
+        let node = Node::new(member, score, random_level());
+        self.node_heap += node.heap_bytes();
+        let new = self.nodes.len() as u32;
+        self.nodes.push(node);
+        self.link(new);
+    }
+
+    /// Links node `x`, which is in the arena but not in the list, at the place of its score
+    /// and member, keeping its height.
+    fn link(&mut self, x: u32) {
+        let (mut update, mut rank) = {
+            let n = self.node(x);
+            self.search(n.score, n.member.as_bytes())
+        };
+        let height = self.node(x).height();
+        // Elements in the list, `x` not counted (the arena also holds the header).
+        let linked = (self.nodes.len() - 2) as u32;
         if height > self.level {
             for i in self.level..height {
                 rank[i] = 0;
                 update[i] = HEAD;
-                self.node_mut(HEAD).level_mut(i).span = len;
+                self.node_mut(HEAD).level_mut(i).span = linked;
             }
             self.level = height;
         }
-        // Indices are u32 with NIL reserved, as in Dict.
-        assert!(self.nodes.len() < NIL as usize, "skiplist: more than 2^32-2 entries");
-        let new = self.nodes.len() as u32;
-        let mut node = Node::new(member, score, height);
         for i in 0..height {
             let prev = self.node(update[i]).level(i);
-            let node_level = node.level_mut(i);
-            node_level.forward = prev.forward;
-            node_level.span = prev.span - (rank[0] - rank[i]);
+            let xl = self.node_mut(x).level_mut(i);
+            xl.forward = prev.forward;
+            xl.span = prev.span - (rank[0] - rank[i]);
             let prev_level = self.node_mut(update[i]).level_mut(i);
-            prev_level.forward = new;
+            prev_level.forward = x;
             prev_level.span = (rank[0] - rank[i]) + 1;
         }
-        // Links above the new node's height now skip one more element.
+        // Links above the node's height now skip one more element.
         for (i, &u) in update.iter().enumerate().take(self.level).skip(height) {
             self.node_mut(u).level_mut(i).span += 1;
         }
-        node.backward = if update[0] == HEAD { NIL } else { update[0] };
-        let next = node.level0.forward;
-        self.node_heap += node.heap_bytes();
-        self.nodes.push(node);
+        self.node_mut(x).backward = if update[0] == HEAD { NIL } else { update[0] };
+        let next = self.node(x).level0.forward;
         if next != NIL {
-            self.node_mut(next).backward = new;
+            self.node_mut(next).backward = x;
         } else {
-            self.tail = new;
+            self.tail = x;
         }
     }
 
@@ -343,9 +353,11 @@ impl SkipList {
             self.node_mut(x).score = new;
             return;
         }
+        // The node moves: unlinked and linked again where the new score puts it, in the
+        // same arena slot (no second node, and no search to re-point links to a moved one).
         self.unlink(x, &update);
-        let node = self.release(x);
-        self.insert_node(node.member.as_bytes(), new);
+        self.node_mut(x).score = new;
+        self.link(x);
     }
 
     /// Number of leading elements for which `pred` holds (`pred` must hold for a prefix of
