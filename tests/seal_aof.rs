@@ -331,3 +331,43 @@ fn unsealed_directory_loads_into_redis() {
         assert_eq!(state(&mut redis.conn()), before, "Redis 7.0 loads the unsealed log with identical data");
     }
 }
+
+#[test]
+fn a_transaction_left_open_at_the_end_of_a_sealed_log_is_dropped_and_discarded() {
+    let s = Scratch::new("seal-multi");
+    let server = Proc::redoubt(&s, &[]).unwrap();
+    run(&mut server.conn(), "SET a 1");
+    server.kill();
+    // A write taken between MULTI and EXEC when the server died: whole commands, in a
+    // transaction that never ended.
+    let incr = last_incr(&aof_dir(&s));
+    let mut text = std::fs::read(&incr).unwrap();
+    text.extend_from_slice(b"*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\nb\r\n$1\r\n2\r\n");
+    std::fs::write(&incr, &text).unwrap();
+    let key = key_file(&s);
+    let k = key.display().to_string();
+    let sealed_dir = s.data().join("sealed");
+    let out = Command::new(env!("CARGO_BIN_EXE_redoubt"))
+        .args(["seal", "--key-file", &k])
+        .arg(aof_dir(&s))
+        .arg(&sealed_dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    std::fs::remove_dir_all(aof_dir(&s)).unwrap();
+    std::fs::rename(&sealed_dir, aof_dir(&s)).unwrap();
+
+    let said = refused(&s, &["--seal-key-file", &k, "--aof-load-truncated", "no"]);
+    assert!(said.contains("Unexpected end of file"), "{said}");
+    let server = sealed(&s, &key, &["--aof-load-truncated", "yes"]).unwrap();
+    let mut c = server.conn();
+    let log = std::fs::read_to_string(s.log()).unwrap();
+    assert!(log.contains("Revert incomplete MULTI/EXEC transaction"), "{log}");
+    run(&mut c, "SET c 3");
+    let before = state(&mut c);
+    assert_eq!(before.keys().map(|(_, k)| k.as_slice()).collect::<Vec<_>>(), [&b"a"[..], b"c"]);
+    server.kill();
+    // The DISCARD logged after the open MULTI keeps it from swallowing later writes.
+    let server = sealed(&s, &key, &["--aof-load-truncated", "no"]).unwrap();
+    assert_eq!(state(&mut server.conn()), before);
+}
