@@ -36,7 +36,8 @@
 //!
 //! [`Writer`] streams a one-shot file (the RDB writer thread writes through it), [`Reader`]
 //! verifies and yields plaintext (and implements `Read`), [`SealedLog`] is the appendable log
-//! for the AOF (one append per flush, `CONTINUED` records past 1 MiB). [`SealKey`] and the key file are in `keyfile.rs`.
+//! for the AOF (one append per flush, `CONTINUED` records past 1 MiB). [`SealKey`] and the
+//! key file are in `keyfile.rs`.
 //! Crypto is `ring`'s: AEAD, HKDF, HMAC and the system's random generator.
 
 mod keyfile;
