@@ -1,6 +1,8 @@
 //! The sealed append-only file against real processes (docs/persistence.md "Sealed files",
 //! THREATS.md T16): with `seal-key-file` the base and incremental files are sealed, a
-//! SIGKILLed server restarts with identical data, a rewrite makes a sealed base; a flipped
+//! SIGKILLed server restarts with identical data, a rewrite makes a sealed base (also the
+//! first one, when the log is turned on at run time); a transaction left open at the end of
+//! a sealed log is dropped and a DISCARD logged after it; a flipped
 //! byte, a wrong key, a cut last write (as `aof-load-truncated` says), a plain directory
 //! under a key and a sealed one without it are refused with the error checked; `redoubt seal`
 //! adopts a plain directory and `redoubt unseal` gives one a real redis-server 7.0 loads
@@ -369,5 +371,28 @@ fn a_transaction_left_open_at_the_end_of_a_sealed_log_is_dropped_and_discarded()
     server.kill();
     // The DISCARD logged after the open MULTI keeps it from swallowing later writes.
     let server = sealed(&s, &key, &["--aof-load-truncated", "no"]).unwrap();
+    assert_eq!(state(&mut server.conn()), before);
+}
+
+#[test]
+fn appendonly_turned_on_at_run_time_under_a_key_writes_sealed_files() {
+    let s = Scratch::new("seal-turn-on");
+    let key = key_file(&s);
+    let server = sealed(&s, &key, &["--appendonly", "no"]).unwrap();
+    let mut c = server.conn();
+    assert_eq!(info_field(&mut c, "aof_sealed"), "1");
+    fill(&mut c, "off");
+    run(&mut c, "CONFIG SET appendonly yes");
+    wait_rewrite(&mut c);
+    assert_eq!(info_field(&mut c, "aof_last_bgrewrite_status"), "ok");
+    run(&mut c, &format!("SET turned-on {MARKER}"));
+    let before = state(&mut c);
+    server.kill();
+    let files = listed(&aof_dir(&s));
+    assert_eq!(files.len(), 2, "{files:?}");
+    for f in &files {
+        assert_sealed(f);
+    }
+    let server = sealed(&s, &key, &[]).unwrap();
     assert_eq!(state(&mut server.conn()), before);
 }
