@@ -3,6 +3,7 @@
 //! file, then `--directive value` flags).
 
 mod seal;
+mod seal_dir;
 
 use redoubt_config::Config;
 use std::process::ExitCode;
@@ -17,8 +18,8 @@ Usage:
   redoubt tls init DIR [--host NAME]... [--ip ADDR]... [--client CN]...
                                                            a CA, server and client certificates (docs/tls.md)
   redoubt seal keygen FILE                                 a new key file for seal-key-file (mode 0600)
-  redoubt seal --key-file KEY [--force] IN OUT             seal a plain RDB snapshot (docs/persistence.md)
-  redoubt unseal --key-file KEY [--force] IN OUT           verify a sealed file and write it plain
+  redoubt seal --key-file KEY [--force] IN OUT             seal a plain RDB snapshot or AOF directory (docs/persistence.md)
+  redoubt unseal --key-file KEY [--force] IN OUT           verify a sealed file or AOF directory and write it plain
   redoubt --version | --help
 
 With no config file the server runs on its secure defaults: 127.0.0.1 and ::1, port 6379.

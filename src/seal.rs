@@ -7,8 +7,9 @@
 //! `--force`. `unseal` verifies the whole sealed file before it writes a byte, so a wrong key
 //! or an altered file leaves nothing behind; `seal` checks a plain RDB's CRC-64 first, so a
 //! damaged file is not given a seal it does not deserve. The kind of a sealed file comes from
-//! its header; that of a plain one from its first bytes (only RDB snapshots are sealed by this
-//! verb so far: append-only files are sealed by the server that writes them).
+//! its header; that of a plain one from its first bytes. A single file is an RDB snapshot; an
+//! append-only file is converted as its whole directory (IN a directory holding a manifest:
+//! see `seal_dir.rs`).
 
 use redoubt_persist::seal::{self, FileKind};
 use redoubt_persist::TempFile;
@@ -22,8 +23,11 @@ Usage:
   redoubt seal keygen FILE                              a new 256-bit key file (mode 0600) for seal-key-file
   redoubt seal --key-file KEY [--force] IN OUT          seal a plain RDB snapshot
   redoubt unseal --key-file KEY [--force] IN OUT        verify a sealed file, and write its plain contents
+  redoubt seal --key-file KEY DIR OUTDIR                seal an append-only directory (manifest and its files)
+  redoubt unseal --key-file KEY DIR OUTDIR              verify a sealed append-only directory, write it plain
 
-OUT is written atomically, mode 0600; an existing OUT is replaced only with --force.
+OUT is written atomically, mode 0600; an existing OUT is replaced only with --force. OUTDIR
+must not exist; it is created 0700.
 See docs/persistence.md, \"Sealed files\".";
 
 /// Which way to convert.
@@ -106,6 +110,9 @@ fn keygen(args: &[String]) -> ExitCode {
 fn convert(direction: Direction, key_file: &Path, input: &Path, output: &Path, force: bool) -> Result<String, String> {
     let key = seal::read_key_file(key_file)?;
     let shown = input.display();
+    if input.is_dir() {
+        return crate::seal_dir::convert(direction == Direction::Unseal, &key, input, output);
+    }
     if !input.is_file() {
         return Err(format!("{shown} is not a regular file"));
     }
@@ -181,13 +188,14 @@ fn plain_kind(input: &Path) -> Result<FileKind, String> {
         return Ok(FileKind::Rdb);
     }
     Err(format!(
-        "{shown} is not an RDB snapshot (it does not start with REDIS); only snapshots can be sealed with this verb"
+        "{shown} is not an RDB snapshot (it does not start with REDIS); a single file is sealed only if it is a \
+         snapshot: an append-only file is sealed with its whole directory (redoubt seal --key-file KEY DIR OUTDIR)"
     ))
 }
 
 /// Verifies the CRC-64 trailer of a plain RDB file (version 5 and later; a stored zero means
 /// the writer had `rdbchecksum no`).
-fn check_rdb_crc(input: &Path, start: &[u8; 9]) -> Result<(), String> {
+pub(crate) fn check_rdb_crc(input: &Path, start: &[u8; 9]) -> Result<(), String> {
     let shown = input.display();
     let version: u32 = std::str::from_utf8(&start[5..]).ok().and_then(|v| v.parse().ok()).unwrap_or(0);
     if version < 5 {

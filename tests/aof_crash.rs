@@ -3,7 +3,8 @@
 //! with `appendfsync always` and with `everysec` (Redoubt writes the log to the kernel before
 //! any reply, in every mode: docs/persistence.md). Also a truncated tail (loaded with a
 //! warning under `aof-load-truncated yes`, refused under `no`) and garbage in the middle
-//! (refused, nothing served).
+//! (refused, nothing served). The same crash with a sealed log (`seal-key-file`), whose
+//! group-commit writes are sealed records.
 
 mod common;
 
@@ -46,9 +47,10 @@ fn write_until_killed(server: Proc, run_for: Duration) -> Vec<i64> {
     handles.into_iter().map(|h| h.join().unwrap()).collect()
 }
 
-/// Restarts on the same files and counts, per writer, the acknowledged writes missing.
-fn count_lost(scratch: &Scratch, acked: &[i64]) -> (u64, u64) {
-    let server = Proc::redoubt(scratch, &[]).expect("restart after the crash");
+/// Restarts on the same files (with `extra`) and counts, per writer, the acknowledged writes
+/// missing.
+fn count_lost(scratch: &Scratch, acked: &[i64], extra: &[&str]) -> (u64, u64) {
+    let server = Proc::redoubt(scratch, extra).expect("restart after the crash");
     let mut c = server.conn();
     let (mut lost, mut total) = (0u64, 0u64);
     for (t, &last) in acked.iter().enumerate() {
@@ -64,11 +66,17 @@ fn count_lost(scratch: &Scratch, acked: &[i64]) -> (u64, u64) {
 }
 
 fn crash_test(fsync: &str) {
+    crash_test_with(fsync, &[]);
+}
+
+fn crash_test_with(fsync: &str, extra: &[&str]) {
     let scratch = Scratch::new(fsync);
-    let server = Proc::redoubt(&scratch, &["--appendfsync", fsync]).unwrap();
+    let mut args = vec!["--appendfsync", fsync];
+    args.extend_from_slice(extra);
+    let server = Proc::redoubt(&scratch, &args).unwrap();
     let acked = write_until_killed(server, Duration::from_millis(1500));
-    let (lost, total) = count_lost(&scratch, &acked);
-    println!("appendfsync {fsync}: {total} acknowledged writes, {lost} lost after SIGKILL");
+    let (lost, total) = count_lost(&scratch, &acked, extra);
+    println!("appendfsync {fsync} {extra:?}: {total} acknowledged writes, {lost} lost after SIGKILL");
     assert!(total > WRITERS as u64, "the load wrote almost nothing: {acked:?}");
     assert_eq!(lost, 0, "acknowledged writes lost with appendfsync {fsync}");
 }
@@ -86,6 +94,17 @@ fn sigkill_loses_no_acknowledged_write_with_fsync_everysec() {
 #[test]
 fn sigkill_loses_no_acknowledged_write_with_fsync_no() {
     crash_test("no");
+}
+
+#[test]
+fn sigkill_loses_no_acknowledged_write_with_a_sealed_log() {
+    let key = std::env::temp_dir().join(format!("redoubt-crash-seal-{}.key", std::process::id()));
+    let _ = std::fs::remove_file(&key);
+    let made = std::process::Command::new(env!("CARGO_BIN_EXE_redoubt")).args(["seal", "keygen"]).arg(&key).output();
+    assert!(made.unwrap().status.success());
+    let k = key.display().to_string();
+    crash_test_with("always", &["--seal-key-file", &k]);
+    let _ = std::fs::remove_file(&key);
 }
 
 /// A server that wrote `n` keys and was killed; returns the scratch directory.

@@ -50,11 +50,16 @@ impl Scratch {
     }
 
     /// The server's arguments: its config, a free port, loopback, the data directory, no
-    /// save rules, no append-only file (these tests are about snapshots), then `extra`.
+    /// save rules, then `extra`; no append-only file unless `extra` says (most of these tests
+    /// are about snapshots, which the log would take the place of at start; tests/seal_aof.rs
+    /// covers the sealed log).
     fn args(&self, port: u16, extra: &[&str]) -> Vec<String> {
         let mut args = vec![self.0.join("redoubt.conf").display().to_string()];
-        for a in ["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"] {
+        for a in ["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", ""] {
             args.push(a.to_string());
+        }
+        if !extra.contains(&"--appendonly") {
+            args.extend(["--appendonly".to_string(), "no".to_string()]);
         }
         args.push("--dir".into());
         args.push(self.data().display().to_string());
@@ -379,7 +384,9 @@ fn the_key_file_must_be_private_and_well_formed() {
     let s = Scratch::new("keyfile");
     let key = s.key("seal.key");
     let key_arg = key.display().to_string();
-    let err = s.refused(&["--seal-key-file", &key_arg]);
+    // The key file's checks do not depend on what is sealed: the default (the log on).
+    let on = ["--appendonly", "yes"];
+    let err = s.refused(&["--seal-key-file", &key_arg, on[0], on[1]]);
     assert!(err.contains("does not exist") && err.contains(&format!("redoubt seal keygen {key_arg}")), "{err}");
     keygen(&key);
     // keygen never overwrites a key.
@@ -389,16 +396,16 @@ fn the_key_file_must_be_private_and_well_formed() {
     assert_eq!(std::fs::read(&key).unwrap(), before);
     for loose in [0o644, 0o640, 0o604] {
         chmod(&key, loose);
-        let err = s.refused(&["--seal-key-file", &key_arg]);
+        let err = s.refused(&["--seal-key-file", &key_arg, on[0], on[1]]);
         assert!(err.contains(&format!("mode {loose:04o}")) && err.contains(&format!("chmod 600 {key_arg}")), "{err}");
     }
     chmod(&key, 0o400);
-    drop(s.start(&["--seal-key-file", &key_arg]));
+    drop(s.start(&["--seal-key-file", &key_arg, on[0], on[1]]));
     chmod(&key, 0o600);
     std::fs::write(&key, "0123\n").unwrap();
-    let err = s.refused(&["--seal-key-file", &key_arg]);
+    let err = s.refused(&["--seal-key-file", &key_arg, on[0], on[1]]);
     assert!(err.contains("is malformed") && err.contains("64 hexadecimal digits"), "{err}");
-    let err = s.refused(&["--seal-key-file", &s.data().display().to_string()]);
+    let err = s.refused(&["--seal-key-file", &s.data().display().to_string(), on[0], on[1]]);
     assert!(err.contains("is not a regular file"), "{err}");
 }
 

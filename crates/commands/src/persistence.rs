@@ -224,7 +224,7 @@ fn limits(engine: &Engine, inflate_budget: u64) -> Limits {
 
 /// The key of `seal-key-file`, when it is set; read on first use and kept (the path cannot
 /// change at run time, and preflight checked the file before the server started).
-fn seal_key(engine: &Engine) -> std::io::Result<Option<Arc<SealKey>>> {
+pub(crate) fn seal_key(engine: &Engine) -> std::io::Result<Option<Arc<SealKey>>> {
     let Some(path) = engine.config().seal_key_file.clone() else { return Ok(None) };
     let mut cached = engine.persistence.seal_key.lock().unwrap_or_else(|e| e.into_inner());
     if let Some(key) = cached.as_ref() {
@@ -235,13 +235,14 @@ fn seal_key(engine: &Engine) -> std::io::Result<Option<Arc<SealKey>>> {
     Ok(Some(key))
 }
 
-/// Runs `body` on a sealing writer over `w` and seals the final record.
-fn sealed<W: Write, T>(
+/// Runs `body` on a sealing writer over `w` (a file of `kind`) and seals the final record.
+pub(crate) fn sealed<W: Write, T>(
     w: W,
     key: &SealKey,
+    kind: FileKind,
     body: impl FnOnce(&mut seal::Writer<W>) -> std::io::Result<T>,
 ) -> std::io::Result<T> {
-    let mut writer = seal::Writer::new(w, key, FileKind::Rdb)?;
+    let mut writer = seal::Writer::new(w, key, kind)?;
     let value = body(&mut writer)?;
     writer.finish()?;
     Ok(value)
@@ -259,7 +260,7 @@ fn save_now(engine: &Engine, ks: &Keyspace, now_ms: i64) -> std::io::Result<Save
     let dirty = engine.stats.dirty.load(Ordering::Relaxed);
     let started = Instant::now();
     let stats = write_atomically(&dir, &name, |w| match key.as_deref() {
-        Some(key) => sealed(w, key, |s| write_rdb(s, ks, now_ms, &opts)),
+        Some(key) => sealed(w, key, FileKind::Rdb, |s| write_rdb(s, ks, now_ms, &opts)),
         None => write_rdb(w, ks, now_ms, &opts),
     })?;
     settle_dirty(engine, dirty);
@@ -291,7 +292,7 @@ fn start_bgsave(engine: &Engine, ks: &Keyspace, now_ms: i64) -> std::io::Result<
     let handle = std::thread::Builder::new().name("redoubt-bgsave".into()).spawn(move || {
         let mut temp = TempFile::create(&dir)?;
         let stats = match key.as_deref() {
-            Some(key) => sealed(temp.writer(), key, |s| snapshot.write_to(s, &opts))?,
+            Some(key) => sealed(temp.writer(), key, FileKind::Rdb, |s| snapshot.write_to(s, &opts))?,
             None => snapshot.write_to(temp.writer(), &opts)?,
         };
         drop(snapshot);

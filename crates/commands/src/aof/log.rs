@@ -58,6 +58,8 @@ pub(crate) struct Output {
     pub(crate) incr_len: u64,
     /// Size of the base file.
     pub(crate) base_size: u64,
+    /// `seal-key-file`'s key: new files (incremental and base) are sealed with it.
+    pub(crate) key: Option<std::sync::Arc<redoubt_persist::seal::SealKey>>,
     last_error_log: Option<Instant>,
 }
 
@@ -226,9 +228,9 @@ impl Aof {
             return Ok(());
         };
         match file.append(bytes) {
-            Ok(()) => {
+            Ok(grown) => {
                 *done += bytes.len();
-                out.incr_len += bytes.len() as u64;
+                out.incr_len += grown;
                 Ok(())
             }
             Err((n, e)) => {
@@ -254,7 +256,7 @@ impl Aof {
         }
         let mut manifest = out.manifest.clone();
         let name = manifest.add_incr(&out.prefix);
-        let file = AofWriter::create_new(&out.dir.join(&name))?;
+        let file = AofWriter::create_new(&out.dir.join(&name), out.key.as_deref())?;
         let previous = std::mem::replace(&mut out.manifest, manifest);
         if sw.list {
             if let Err(e) = out.persist_manifest() {

@@ -9,15 +9,20 @@
 //! incremental file; the old ones as history) and deletes the history files unless
 //! `aof-disable-auto-gc yes`. A crash at any point leaves a manifest that names complete
 //! files that together hold every logged write.
+//!
+//! With `seal-key-file` the base (RDB preamble or commands alike) is written through a
+//! sealing writer of kind AOF and ends with its final record; the new incremental file is
+//! a sealed log (see `log.rs`).
 
 use super::Aof;
 use crate::context::{CmdError, CmdResult, Ctx};
 use crate::engine::{unix_ms, Engine};
+use crate::persistence::sealed;
 use redoubt_persist::aof::{self as files, write_commands_base, AofWriter};
+use redoubt_persist::seal::FileKind as SealedKind;
 use redoubt_persist::{write_rdb, SaveOptions, Snapshot, TempFile};
 use redoubt_store::Keyspace;
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -72,17 +77,23 @@ pub(crate) fn write_base_now(engine: &Engine, ks: &Keyspace, now_ms: i64) -> std
     let mut out = engine.aof.output();
     files::create_dir(&out.dir)?;
     let mut temp = TempFile::create(&out.dir)?;
-    if rdb {
-        write_rdb(temp.writer(), ks, now_ms, &save_options())?;
-    } else {
-        write_commands_base(temp.writer(), ks, now_ms)?;
+    let write = |w: &mut dyn std::io::Write| -> std::io::Result<()> {
+        if rdb {
+            write_rdb(w, ks, now_ms, &save_options()).map(|_| ())
+        } else {
+            write_commands_base(w, ks, now_ms).map(|_| ())
+        }
+    };
+    match out.key.clone() {
+        Some(key) => sealed(temp.writer(), &key, SealedKind::Aof, |s| write(s))?,
+        None => write(temp.writer())?,
     }
     temp.finish()?;
     let mut m = out.manifest.clone();
     let base = m.rebase(&out.prefix, rdb, 0);
     let incr = m.add_incr(&out.prefix);
     temp.commit(&base)?;
-    let file = AofWriter::create_new(&out.dir.join(&incr))?;
+    let file = AofWriter::create_new(&out.dir.join(&incr), out.key.as_deref())?;
     files::sync_dir(&out.dir)?;
     out.manifest = m;
     out.persist_manifest()?;
@@ -157,12 +168,19 @@ fn start(engine: &Engine, ks: &Keyspace, now_ms: i64) -> Result<(), String> {
 
 /// The rewrite thread: writes the base, then swaps the manifest.
 fn write_and_commit(aof: &Aof, image: Image, rdb: bool, live: bool, gc: bool, generation: u64) -> Result<u64, String> {
-    let dir: PathBuf = aof.output().dir.clone();
+    let (dir, key): (PathBuf, _) = {
+        let out = aof.output();
+        (out.dir.clone(), out.key.clone())
+    };
     files::create_dir(&dir).map_err(|e| format!("Can't open or create append-only dir {}: {e}", dir.display()))?;
     let mut temp = TempFile::create(&dir).map_err(|e| format!("Opening the temp file for AOF rewrite: {e}"))?;
-    match &image {
-        Image::Rdb(snapshot, opts) => snapshot.write_to(temp.writer(), opts).map(|_| ()),
-        Image::Commands(buf) => temp.writer().write_all(buf),
+    let write = |w: &mut dyn std::io::Write| match &image {
+        Image::Rdb(snapshot, opts) => snapshot.write_to(w, opts).map(|_| ()),
+        Image::Commands(buf) => w.write_all(buf),
+    };
+    match key {
+        Some(key) => sealed(temp.writer(), &key, SealedKind::Aof, |s| write(s)),
+        None => write(temp.writer()),
     }
     .map_err(|e| format!("Write error writing append only file on disk: {e}"))?;
     drop(image);
@@ -344,7 +362,7 @@ pub(crate) fn info(engine: &Engine, t: &mut String) {
         "aof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:{}\r\naof_last_rewrite_time_sec:{}\r\n\
          aof_current_rewrite_time_sec:{current}\r\naof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\n\
          aof_rewrites_consecutive_failures:{}\r\naof_last_write_status:{}\r\naof_last_cow_size:0\r\n\
-         module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+         module_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\naof_sealed:{}\r\n",
         u8::from(aof.active()),
         u8::from(st.job.is_some()),
         u8::from(st.scheduled),
@@ -353,6 +371,7 @@ pub(crate) fn info(engine: &Engine, t: &mut String) {
         st.rewrites,
         st.consecutive_failures,
         if aof.write_failed.load(Ordering::Relaxed) { "err" } else { "ok" },
+        u8::from(engine.config().seal_key_file.is_some()),
     );
     drop(st);
     if aof.active() {

@@ -68,6 +68,23 @@ pub enum AofReadError {
 /// Longest annotation or header line (Redis's `AOF_ANNOTATION_LINE_MAX_LEN`).
 const MAX_LINE: usize = 1024;
 
+/// A line longer than [`MAX_LINE`]: a format error, told apart from errors of the reader
+/// underneath (a sealed file's verification errors also come as `ErrorKind::Other`).
+#[derive(Debug)]
+struct LineTooLong;
+
+impl std::fmt::Display for LineTooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("line too long")
+    }
+}
+
+impl std::error::Error for LineTooLong {}
+
+fn is_too_long(e: &io::Error) -> bool {
+    e.get_ref().is_some_and(|inner| inner.is::<LineTooLong>())
+}
+
 /// Reads commands one by one from an AOF stream of known length.
 pub struct CommandReader<R> {
     r: R,
@@ -103,7 +120,7 @@ impl<R: BufRead> CommandReader<R> {
         }
         if self.line.last() != Some(&b'\n') {
             // Either a short read at the end of the data, or a line too long.
-            return if self.line.len() > MAX_LINE { Err(io::Error::other("line too long")) } else { Ok(Line::Eof) };
+            return if self.line.len() > MAX_LINE { Err(io::Error::other(LineTooLong)) } else { Ok(Line::Eof) };
         }
         self.line.pop();
         if self.line.last() == Some(&b'\r') {
@@ -123,7 +140,7 @@ impl<R: BufRead> CommandReader<R> {
                 Ok(Line::Eof) if pos == start => return Ok(None),
                 Ok(Line::Eof) => return Err(truncated),
                 Ok(Line::Text) => {}
-                Err(e) if e.kind() == io::ErrorKind::Other => return Err(format()),
+                Err(e) if is_too_long(&e) => return Err(format()),
                 Err(e) => return Err(AofReadError::Io(e)),
             }
             if self.line.first() == Some(&b'#') {
@@ -144,7 +161,7 @@ impl<R: BufRead> CommandReader<R> {
             match self.read_line(&mut pos) {
                 Ok(Line::Eof) => return Err(truncated),
                 Ok(Line::Text) => {}
-                Err(e) if e.kind() == io::ErrorKind::Other => return Err(format()),
+                Err(e) if is_too_long(&e) => return Err(format()),
                 Err(e) => return Err(AofReadError::Io(e)),
             }
             if self.line.first() != Some(&b'$') {

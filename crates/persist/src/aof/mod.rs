@@ -10,5 +10,7 @@ mod manifest;
 
 pub use base::write_commands_base;
 pub use command::{encode_command, AofReadError, CommandReader};
-pub use file::{create_dir, open_reader, sync_dir, truncate_file, write_manifest, AofWriter};
+pub use file::{
+    create_dir, open_reader, open_sealed_log, open_sealed_reader, sync_dir, truncate_file, write_manifest, AofWriter,
+};
 pub use manifest::{AofFileInfo, FileKind, Manifest, MANIFEST_SUFFIX};

@@ -1,6 +1,9 @@
 //! The appendable sealed log, for the append-only file: each [`SealedLog::append`] seals one
-//! record (one flush of the AOF buffer) and writes it with one `write`; the caller fsyncs
-//! through [`SealedLog::file`] as `appendfsync` says.
+//! flush of the AOF buffer as one record (several, flagged `CONTINUED` but the last, when it
+//! exceeds [`MAX_RECORD`]) and writes them with one `write`; the caller fsyncs through
+//! [`SealedLog::file`] as `appendfsync` says. A failed write is undone: the file is cut back
+//! to where the append began (before the next append, if it cannot be at once), and the next
+//! record is a resumed one, so the counters of the failed records are never used again.
 //!
 //! A new log starts with an empty opening record, so every sealed file has at least one
 //! record and an altered header is always caught. [`SealedLog::open`] verifies an existing
@@ -24,8 +27,12 @@ use std::io::{Seek, SeekFrom, Write};
 pub struct SealedLog {
     file: File,
     sealer: Sealer,
-    /// The next record follows a cut tail.
+    /// The next record follows a cut tail (or a failed append).
     resumed: bool,
+    /// The file's length after the last whole append.
+    len: u64,
+    /// A failed append left bytes past `len` that could not be cut off yet.
+    dirty: bool,
     out: Vec<u8>,
     plain: Vec<u8>,
 }
@@ -51,7 +58,8 @@ impl SealedLog {
         out.extend_from_slice(&sealer.header);
         sealer.seal(0, &mut Vec::new(), &mut out)?;
         file.write_all(&out)?;
-        Ok(SealedLog { file, sealer, resumed: false, out, plain: Vec::new() })
+        let len = out.len() as u64;
+        Ok(SealedLog { file, sealer, resumed: false, len, dirty: false, out, plain: Vec::new() })
     }
 
     /// Opens an existing log (`file` opened for reading and writing) to append to it, after
@@ -82,9 +90,9 @@ impl SealedLog {
         if reader.records() == 0 && cut.is_none() {
             return Err(SealError::Truncated { partial: false, records: 0, offset: reader.offset() });
         }
-        let expected = reader.next_counter();
+        let expected = reader.committed_next_counter();
         let counter = if cut.is_some() { reader.resume_counter() } else { expected };
-        let (records, plaintext_bytes) = (reader.records(), reader.plaintext_bytes());
+        let (records, plaintext_bytes) = reader.committed_records();
         let header_bytes = *reader.header_bytes();
         let keys = FileKeys::derive(key, reader.header().kind, &reader.header().salt);
         drop(reader);
@@ -92,33 +100,77 @@ impl SealedLog {
             file.set_len(at)?;
             file.sync_data()?;
         }
-        file.seek(SeekFrom::End(0))?;
+        let len = file.seek(SeekFrom::End(0))?;
         let sealer = Sealer { header: header_bytes, keys, counter, expected };
-        let log = SealedLog { file, sealer, resumed: cut.is_some(), out: Vec::new(), plain: Vec::new() };
+        let log =
+            SealedLog { file, sealer, resumed: cut.is_some(), len, dirty: false, out: Vec::new(), plain: Vec::new() };
         Ok((log, LogOpen { records, plaintext_bytes, cut }))
     }
 
-    /// Seals `data` as one record (several when it exceeds [`MAX_RECORD`]) and writes them
-    /// with one `write` call. Not synced: see [`SealedLog::file`].
-    pub fn append(&mut self, data: &[u8]) -> io::Result<()> {
+    /// Seals `data` as one record (several, all but the last `CONTINUED`, when it exceeds
+    /// [`MAX_RECORD`]) and writes them with one `write` call; returns how many bytes the file
+    /// grew by. Not synced: see [`SealedLog::file`]. On error the file holds nothing of
+    /// `data` (or, if cutting it back failed too, the next append cuts it first); calling
+    /// again with the same bytes is the way to retry.
+    pub fn append(&mut self, data: &[u8]) -> io::Result<u64> {
+        if data.is_empty() {
+            return Ok(0);
+        }
+        if self.dirty {
+            self.cut_back()?;
+        }
+        let expected = self.sealer.expected;
         self.out.clear();
-        for chunk in data.chunks(MAX_RECORD) {
+        let chunks = data.len().div_ceil(MAX_RECORD);
+        for (i, chunk) in data.chunks(MAX_RECORD).enumerate() {
             self.plain.clear();
             self.plain.extend_from_slice(chunk);
             let mut flags = 0;
             if self.resumed {
-                flags = RESUMED;
+                flags |= RESUMED;
+            }
+            if i + 1 < chunks {
+                flags |= CONTINUED;
             }
             self.sealer.seal(flags, &mut self.plain, &mut self.out)?;
             self.resumed = false;
         }
-        self.file.write_all(&self.out)?;
+        if let Err(e) = self.file.write_all(&self.out) {
+            // The counters just used are spent: the retry is a resumed record that binds to
+            // the last record actually in the file.
+            self.sealer.expected = expected;
+            self.resumed = true;
+            self.dirty = true;
+            let _ = self.cut_back();
+            return Err(e);
+        }
+        let grown = self.out.len() as u64;
+        self.len += grown;
         // Keep no large buffer after a large append.
         if self.out.capacity() > 4 * RECORD_CHUNK {
             self.out = Vec::new();
             self.plain = Vec::new();
         }
+        Ok(grown)
+    }
+
+    /// Removes what a failed append left past the last whole append. The file is opened
+    /// for appending (`O_APPEND`), so writes land at the new end.
+    fn cut_back(&mut self) -> io::Result<()> {
+        self.file.set_len(self.len)?;
+        self.file.seek(SeekFrom::Start(self.len))?;
+        self.dirty = false;
         Ok(())
+    }
+
+    /// The file's length after the last whole append.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the log holds no record: never (it starts with its opening record).
+    pub fn is_empty(&self) -> bool {
+        false
     }
 
     /// The file, to fsync (`sync_data`) as `appendfsync` says.

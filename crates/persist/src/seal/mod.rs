@@ -28,10 +28,16 @@
 //!   without it was cut short. Flag `RESUMED` marks the first record an appendable log wrote
 //!   after cutting a partial record off its tail: its counter jumps past the cut record's, so
 //!   no nonce is ever used twice with one key; only such a record may skip counters.
+//! - Flag `CONTINUED` marks a record of a log whose append goes on in the next record (one
+//!   append of more than [`MAX_RECORD`] bytes is several records): a log that ends after such
+//!   a record was cut inside an append, which is reported as a cut tail, and cutting it
+//!   removes the whole append. So a log always ends on an append boundary (for the AOF: a
+//!   group-commit write, whole commands), or is reported as cut.
 //!
 //! [`Writer`] streams a one-shot file (the RDB writer thread writes through it), [`Reader`]
 //! verifies and yields plaintext (and implements `Read`), [`SealedLog`] is the appendable log
-//! for the AOF (one record per flush). [`SealKey`] and the key file are in `keyfile.rs`.
+//! for the AOF (one append per flush, `CONTINUED` records past 1 MiB). [`SealKey`] and the
+//! key file are in `keyfile.rs`.
 //! Crypto is `ring`'s: AEAD, HKDF, HMAC and the system's random generator.
 
 mod keyfile;
@@ -69,7 +75,9 @@ const TAG_LEN: usize = 16;
 const FINAL: u32 = 1 << 31;
 /// The first record written after a cut tail: its counter may jump.
 const RESUMED: u32 = 1 << 30;
-const LEN_MASK: u32 = RESUMED - 1;
+/// The append this record belongs to goes on in the next record.
+const CONTINUED: u32 = 1 << 29;
+const LEN_MASK: u32 = CONTINUED - 1;
 
 /// What a sealed file holds, as its header says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

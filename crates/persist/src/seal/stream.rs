@@ -76,6 +76,20 @@ pub struct Reader<R: Read> {
     done: bool,
     /// Where the cut-off last record began and its counter, when its prefix verified.
     cut_counter: Option<u64>,
+    /// The state after the last record that ended an append (no `CONTINUED` flag): where a
+    /// log cut inside an append is cut back to.
+    committed: Mark,
+    /// The last record read carried `CONTINUED`.
+    in_append: bool,
+}
+
+/// A position in a log at an append boundary.
+#[derive(Clone, Copy, Debug)]
+struct Mark {
+    records: u64,
+    offset: u64,
+    plaintext_bytes: u64,
+    next_counter: u64,
 }
 
 impl<R: Read> Reader<R> {
@@ -111,6 +125,8 @@ impl<R: Read> Reader<R> {
             complete: false,
             done: false,
             cut_counter: None,
+            committed: Mark { records: 0, offset: HEADER_LEN as u64, plaintext_bytes: 0, next_counter: 0 },
+            in_append: false,
         })
     }
 
@@ -154,9 +170,15 @@ impl<R: Read> Reader<R> {
         past_cut.max(self.next_counter.saturating_add(1))
     }
 
-    /// The counter the next record must carry.
-    pub(super) fn next_counter(&self) -> u64 {
-        self.next_counter
+    /// The counter a record appended at the last append boundary must expect: the next
+    /// counter, unless the log ends inside an append.
+    pub(super) fn committed_next_counter(&self) -> u64 {
+        self.committed.next_counter
+    }
+
+    /// Verified records and their plaintext bytes up to the last append boundary.
+    pub(super) fn committed_records(&self) -> (u64, u64) {
+        (self.committed.records, self.committed.plaintext_bytes)
     }
 
     /// The header's bytes.
@@ -165,8 +187,10 @@ impl<R: Read> Reader<R> {
     }
 
     /// The next record's verified plaintext; `None` at the end of the file. A record that
-    /// fails verification is [`SealError::Altered`]; a file that stops inside a record, or
-    /// (one-shot files) before the final record, is [`SealError::Truncated`].
+    /// fails verification is [`SealError::Altered`]; a file that stops inside a record or
+    /// inside an append (its last record has `CONTINUED`), or (one-shot files) before the
+    /// final record, is [`SealError::Truncated`], partial in the first two cases, with the
+    /// offset of the last append boundary.
     pub fn next_record(&mut self) -> Result<Option<&[u8]>, SealError> {
         if self.done {
             return Ok(None);
@@ -174,8 +198,13 @@ impl<R: Read> Reader<R> {
         let start = self.offset;
         let mut prefix = [0u8; PREFIX_LEN];
         let n = read_full(&mut self.inner, &mut prefix)?;
+        let cut =
+            SealError::Truncated { partial: true, records: self.committed.records, offset: self.committed.offset };
         if n == 0 {
             self.done = true;
+            if self.in_append {
+                return Err(cut);
+            }
             if self.require_final {
                 return Err(SealError::Truncated { partial: false, records: self.records, offset: start });
             }
@@ -184,7 +213,7 @@ impl<R: Read> Reader<R> {
         let altered = SealError::Altered { record: self.records, offset: start };
         if n < PREFIX_LEN {
             self.done = true;
-            return Err(SealError::Truncated { partial: true, records: self.records, offset: start });
+            return Err(cut);
         }
         let counter = u64::from_be_bytes(prefix[..8].try_into().unwrap_or_default());
         let word = u32::from_be_bytes(prefix[8..12].try_into().unwrap_or_default());
@@ -204,7 +233,7 @@ impl<R: Read> Reader<R> {
         if got < self.buf.len() {
             self.done = true;
             self.cut_counter = Some(counter);
-            return Err(SealError::Truncated { partial: true, records: self.records, offset: start });
+            return Err(cut);
         }
         let aad = record_aad(&self.header_bytes, counter, word, self.next_counter);
         if self.keys.aead.open_in_place(nonce(counter), aead::Aad::from(&aad[..]), &mut self.buf).is_err() {
@@ -216,6 +245,15 @@ impl<R: Read> Reader<R> {
         self.records += 1;
         self.offset = start + (PREFIX_LEN + len + TAG_LEN) as u64;
         self.plaintext_bytes += len as u64;
+        self.in_append = word & CONTINUED != 0;
+        if !self.in_append {
+            self.committed = Mark {
+                records: self.records,
+                offset: self.offset,
+                plaintext_bytes: self.plaintext_bytes,
+                next_counter: self.next_counter,
+            };
+        }
         if word & FINAL != 0 {
             self.complete = true;
             self.done = true;

@@ -271,8 +271,30 @@ fn large_appends_split_into_bounded_records() {
     let big = plaintext(MAX_RECORD * 2 + 3);
     log.append(&big).unwrap();
     drop(log);
-    let recs = read_log(&std::fs::read(&path).unwrap(), &k).unwrap();
+    let whole = std::fs::read(&path).unwrap();
+    let recs = read_log(&whole, &k).unwrap();
     assert_eq!(recs.iter().map(Vec::len).collect::<Vec<_>>(), [0, MAX_RECORD, MAX_RECORD, 3]);
+
+    // A crash between two records of one append leaves whole records ending inside the
+    // append: that is a cut tail too, and the cut removes the whole append.
+    let b = records(&whole);
+    let opening_end = b[0].1 as u64;
+    for end in [b[2].1, b[3].0 + 5] {
+        std::fs::write(&path, &whole[..end]).unwrap();
+        let e = read_log(&whole[..end], &k).unwrap_err();
+        assert!(
+            matches!(e, SealError::Truncated { partial: true, records: 1, offset } if offset == opening_end),
+            "{e}"
+        );
+        assert!(matches!(SealedLog::open(rw(&path), &k, false), Err(SealError::Truncated { partial: true, .. })));
+        let (mut log, found) = SealedLog::open(rw(&path), &k, true).unwrap();
+        assert_eq!((found.records, found.cut.map(|c| c.0)), (1, Some(opening_end)));
+        // Past every counter the cut append used (1 to 3).
+        assert!(log.next_counter() >= 4, "{}", log.next_counter());
+        log.append(b"after").unwrap();
+        drop(log);
+        assert_eq!(read_log(&std::fs::read(&path).unwrap(), &k).unwrap(), [&b""[..], b"after"]);
+    }
     let _ = std::fs::remove_file(&path);
 }
 
