@@ -4,141 +4,28 @@
 //! redis-check-rdb. The Redis tests are skipped, saying so, when redis-server is absent.
 
 use redis::{Connection, Value};
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::Read;
-use std::net::{TcpListener, TcpStream};
+use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+mod common;
+
+use common::free_port;
+use common::procs::{have, info_field, q, run, state, value_of, Proc, Scratch};
+
+/// Redoubt on `dir`, for these snapshot tests: restarts load dump.rdb, not the append-only
+/// file (on by default; tests/aof.rs covers it).
+fn redoubt(dir: &Scratch, extra: &[&str]) -> Proc {
+    let mut args = vec!["--appendonly", "no"];
+    args.extend_from_slice(extra);
+    Proc::redoubt(dir, &args).unwrap()
 }
 
-/// A scratch directory, private, removed on drop.
-struct Scratch(PathBuf);
-
-impl Scratch {
-    fn new(tag: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("redoubt-persist-{}-{tag}-{}", std::process::id(), free_port()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
-        Scratch(dir)
-    }
-    /// Redoubt's data directory under it (`./redoubt-data`, the default `dir`).
-    fn data(&self) -> PathBuf {
-        self.0.join("redoubt-data")
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A server process, killed (SIGKILL: no final save) on drop.
-struct Proc {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn wait_ready(port: u16, child: &mut Child) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while Instant::now() < deadline {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            if let Ok(mut c) = redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap().get_connection() {
-                if redis::cmd("PING").query::<String>(&mut c).is_ok() {
-                    return;
-                }
-            }
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("server on port {port} exited at start: {status}");
-        }
-        std::thread::sleep(Duration::from_millis(30));
-    }
-    panic!("server on port {port} did not start");
-}
-
-impl Proc {
-    /// Redoubt with its working directory (and so `./redoubt-data`) in `dir`, and a config
-    /// file there that gives the `default` user everything (SAVE, FLUSHALL, CONFIG and
-    /// SHUTDOWN are the admin surface otherwise).
-    fn redoubt(dir: &Path, extra: &[&str]) -> Proc {
-        use std::os::unix::fs::PermissionsExt;
-        let port = free_port();
-        let conf = dir.join("redoubt-test.conf");
-        std::fs::write(&conf, "user default on nopass ~* &* +@all\n").unwrap();
-        std::fs::set_permissions(&conf, std::fs::Permissions::from_mode(0o600)).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_redoubt"))
-            .arg(&conf)
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            // These are the snapshot tests: restarts load dump.rdb, not the append-only file
-            // (on by default; tests/aof.rs covers it).
-            .args(["--appendonly", "no"])
-            .args(extra)
-            .current_dir(dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        wait_ready(port, &mut child);
-        Proc { child, port }
-    }
-
-    /// redis-server with its `dir` at `dir`, no save rules; `None` if it is not installed.
-    fn redis(dir: &Path) -> Option<Proc> {
-        let port = free_port();
-        std::fs::create_dir_all(dir).unwrap();
-        let mut child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .arg("--dir")
-            .arg(dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .ok()?;
-        wait_ready(port, &mut child);
-        Some(Proc { child, port })
-    }
-
-    fn conn(&self) -> Connection {
-        redis::Client::open(format!("redis://127.0.0.1:{}/", self.port)).unwrap().get_connection().unwrap()
-    }
-}
-
-fn have(tool: &str) -> bool {
-    let found =
-        Command::new("sh").args(["-c", &format!("command -v {tool}")]).output().is_ok_and(|o| o.status.success());
-    if !found {
-        eprintln!("SKIPPED: {tool} is not installed");
-    }
-    found
-}
-
-fn q<T: redis::FromRedisValue>(c: &mut Connection, args: &[&[u8]]) -> T {
-    let mut cmd = redis::cmd(std::str::from_utf8(args[0]).unwrap());
-    for a in &args[1..] {
-        cmd.arg(*a);
-    }
-    cmd.query(c).unwrap_or_else(|e| panic!("{:?}: {e}", String::from_utf8_lossy(args[0])))
-}
-
-fn run(c: &mut Connection, line: &str) {
-    let parts: Vec<&[u8]> = line.split(' ').map(str::as_bytes).collect();
-    let _: Value = q(c, &parts);
+/// redis-server with its `dir` at `dir`, no save rules and no append-only file.
+fn redis(dir: &Path) -> Option<Proc> {
+    Proc::redis(dir, &["--appendonly", "no"])
 }
 
 /// Every type in every encoding Redis 7.0 has, with deadlines, over two databases.
@@ -187,73 +74,9 @@ fn fill(c: &mut Connection) {
     p.query::<()>(c).unwrap();
 }
 
-#[derive(Debug, PartialEq)]
-enum V {
-    Str(Vec<u8>),
-    List(Vec<Vec<u8>>),
-    Hash(BTreeMap<Vec<u8>, Vec<u8>>),
-    Set(BTreeSet<Vec<u8>>),
-    ZSet(Vec<(Vec<u8>, u64)>),
-}
-
-fn score_bits(s: &[u8]) -> u64 {
-    let s = String::from_utf8_lossy(s).to_lowercase();
-    let v: f64 = match s.as_str() {
-        "inf" | "+inf" => f64::INFINITY,
-        "-inf" => f64::NEG_INFINITY,
-        _ => s.parse().unwrap(),
-    };
-    if v == 0.0 {
-        0
-    } else {
-        v.to_bits()
-    }
-}
-
-/// One key's value, read through commands.
-fn value_of(c: &mut Connection, key: &[u8]) -> V {
-    let t: String = q(c, &[b"TYPE", key]);
-    match t.as_str() {
-        "string" => V::Str(q(c, &[b"GET", key])),
-        "list" => V::List(q(c, &[b"LRANGE", key, b"0", b"-1"])),
-        "hash" => V::Hash(q(c, &[b"HGETALL", key])),
-        "set" => V::Set(q(c, &[b"SMEMBERS", key])),
-        "zset" => {
-            let flat: Vec<Vec<u8>> = q(c, &[b"ZRANGE", key, b"0", b"-1", b"WITHSCORES"]);
-            V::ZSet(flat.chunks(2).map(|p| (p[0].clone(), score_bits(&p[1]))).collect())
-        }
-        other => panic!("unexpected type {other}"),
-    }
-}
-
-type State = BTreeMap<(u8, Vec<u8>), (V, i64)>;
-
-/// Every key of every database, with its value and absolute deadline.
-fn state(c: &mut Connection) -> State {
-    let mut out = BTreeMap::new();
-    for db in 0..16u8 {
-        let _: () = q(c, &[b"SELECT", db.to_string().as_bytes()]);
-        let keys: Vec<Vec<u8>> = q(c, &[b"KEYS", b"*"]);
-        for k in keys {
-            let deadline: i64 = q(c, &[b"PEXPIRETIME", &k]);
-            let v = value_of(c, &k);
-            out.insert((db, k), (v, deadline));
-        }
-    }
-    let _: () = q(c, &[b"SELECT", b"0"]);
-    out
-}
-
 fn encodings(c: &mut Connection) -> BTreeMap<Vec<u8>, String> {
     let keys: Vec<Vec<u8>> = q(c, &[b"KEYS", b"*"]);
     keys.into_iter().map(|k| (k.clone(), q(c, &[b"OBJECT", b"ENCODING", &k]))).collect()
-}
-
-fn info_field(c: &mut Connection, field: &str) -> String {
-    let info: String = q(c, &[b"INFO", b"persistence"]);
-    info.lines()
-        .find_map(|l| l.strip_prefix(&format!("{field}:")).map(str::to_string))
-        .unwrap_or_else(|| panic!("no {field} in {info}"))
 }
 
 fn wait_bgsave(c: &mut Connection) {
@@ -270,7 +93,7 @@ fn save_then_restart_gives_identical_data() {
     let before;
     let encs;
     {
-        let s = Proc::redoubt(&dir.0, &["--save", ""]);
+        let s = redoubt(&dir, &["--save", ""]);
         let mut c = s.conn();
         fill(&mut c);
         before = state(&mut c);
@@ -288,7 +111,7 @@ fn save_then_restart_gives_identical_data() {
     let leftovers: Vec<_> =
         std::fs::read_dir(dir.data()).unwrap().flatten().filter(|e| e.file_name() != "dump.rdb").collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
-    let s = Proc::redoubt(&dir.0, &["--save", ""]);
+    let s = redoubt(&dir, &["--save", ""]);
     let mut c = s.conn();
     assert_eq!(state(&mut c), before);
     assert_eq!(encodings(&mut c), encs, "encodings survive the round trip");
@@ -300,7 +123,7 @@ fn bgsave_serves_clients_and_is_point_in_time() {
     let dir = Scratch::new("bgsave");
     const N: usize = 200_000;
     {
-        let s = Proc::redoubt(&dir.0, &["--save", ""]);
+        let s = redoubt(&dir, &["--save", ""]);
         let mut c = s.conn();
         for chunk in 0..(N / 10_000) {
             let mut p = redis::pipe();
@@ -331,7 +154,7 @@ fn bgsave_serves_clients_and_is_point_in_time() {
         let dirty: u64 = info_field(&mut c, "rdb_changes_since_last_save").parse().unwrap();
         assert!(dirty >= 500, "{dirty}");
     }
-    let s = Proc::redoubt(&dir.0, &["--save", ""]);
+    let s = redoubt(&dir, &["--save", ""]);
     let mut c = s.conn();
     let n: usize = q(&mut c, &[b"DBSIZE"]);
     assert_eq!(n, N);
@@ -361,7 +184,7 @@ fn save_rules_and_shutdown_save() {
     let set = |s: &Proc, v: &str| {
         let _: () = q(&mut s.conn(), &[b"SET", b"last", v.as_bytes()]);
     };
-    let s = Proc::redoubt(&dir.0, &["--save", "1 1"]);
+    let s = redoubt(&dir, &["--save", "1 1"]);
     let mut c = s.conn();
     let _: () = q(&mut c, &[b"SET", b"k", b"v"]);
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -375,21 +198,21 @@ fn save_rules_and_shutdown_save() {
     set(&s, "change");
     shutdown(s, &[]);
     // Without rules it does not...
-    let s = Proc::redoubt(&dir.0, &["--save", ""]);
+    let s = redoubt(&dir, &["--save", ""]);
     assert_eq!(get(&s), "change");
     set(&s, "lost");
     shutdown(s, &[]);
     // ...unless asked: SHUTDOWN SAVE.
-    let s = Proc::redoubt(&dir.0, &["--save", ""]);
+    let s = redoubt(&dir, &["--save", ""]);
     assert_eq!(get(&s), "change");
     set(&s, "kept");
     shutdown(s, &["SAVE"]);
     // And SHUTDOWN NOSAVE never saves.
-    let s = Proc::redoubt(&dir.0, &["--save", "3600 1"]);
+    let s = redoubt(&dir, &["--save", "3600 1"]);
     assert_eq!(get(&s), "kept");
     set(&s, "nosave");
     shutdown(s, &["NOSAVE"]);
-    let s = Proc::redoubt(&dir.0, &["--save", ""]);
+    let s = redoubt(&dir, &["--save", ""]);
     assert_eq!(get(&s), "kept");
 }
 
@@ -397,7 +220,7 @@ fn save_rules_and_shutdown_save() {
 fn flushall_is_persisted_at_once() {
     let dir = Scratch::new("flushall");
     {
-        let s = Proc::redoubt(&dir.0, &["--save", "3600 1"]);
+        let s = redoubt(&dir, &["--save", "3600 1"]);
         let mut c = s.conn();
         fill(&mut c);
         let _: () = q(&mut c, &[b"SAVE"]);
@@ -406,7 +229,7 @@ fn flushall_is_persisted_at_once() {
         wait_bgsave(&mut c);
         // Killed: no final save. The flush must already be on disk.
     }
-    let s = Proc::redoubt(&dir.0, &["--save", ""]);
+    let s = redoubt(&dir, &["--save", ""]);
     let mut c = s.conn();
     assert!(state(&mut c).is_empty(), "flushed keys came back after a restart");
 }
@@ -414,7 +237,7 @@ fn flushall_is_persisted_at_once() {
 #[test]
 fn failed_save_refuses_writes_until_a_save_succeeds() {
     let dir = Scratch::new("misconf");
-    let s = Proc::redoubt(&dir.0, &["--save", "3600 1"]);
+    let s = redoubt(&dir, &["--save", "3600 1"]);
     let mut c = s.conn();
     let _: () = q(&mut c, &[b"SET", b"k", b"v"]);
     // Take the data directory away (running as root, permissions would not stop the write).
@@ -438,36 +261,16 @@ fn failed_save_refuses_writes_until_a_save_succeeds() {
 
 /// Starts Redoubt expecting it to refuse; returns what it printed.
 fn refused_start(dir: &Path) -> String {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_redoubt"))
-        .args(["--port", &free_port().to_string(), "--bind", "127.0.0.1", "--appendonly", "no"])
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(st) = child.try_wait().unwrap() {
-            break st;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            panic!("the server started on a damaged file");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert!(!status.success());
-    let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-    err
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_redoubt"));
+    cmd.args(["--port", &free_port().to_string(), "--bind", "127.0.0.1", "--appendonly", "no"]).current_dir(dir);
+    common::refused_start(cmd)
 }
 
 #[test]
 fn one_flipped_byte_refuses_the_load() {
     let dir = Scratch::new("flip");
     {
-        let s = Proc::redoubt(&dir.0, &["--save", ""]);
+        let s = redoubt(&dir, &["--save", ""]);
         let mut c = s.conn();
         fill(&mut c);
         let _: () = q(&mut c, &[b"SAVE"]);
@@ -493,7 +296,7 @@ fn redis_dump_loads_into_redoubt_with_identical_data() {
     let dir = Scratch::new("from-redis");
     let rdir = dir.0.join("redis");
     let (expected, stream_dump) = {
-        let r = Proc::redis(&rdir).unwrap();
+        let r = redis(&rdir).unwrap();
         let mut c = r.conn();
         fill(&mut c);
         let expected = state(&mut c);
@@ -511,7 +314,7 @@ fn redis_dump_loads_into_redoubt_with_identical_data() {
     std::fs::copy(rdir.join("dump.rdb"), &target).unwrap();
     std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
     {
-        let s = Proc::redoubt(&dir.0, &["--save", ""]);
+        let s = redoubt(&dir, &["--save", ""]);
         let mut c = s.conn();
         assert_eq!(state(&mut c), expected);
     }
@@ -525,7 +328,7 @@ fn redis_dump_loads_into_redoubt_with_identical_data() {
 fn redoubt_dump_loads_into_redis_and_passes_redis_check_rdb() {
     let dir = Scratch::new("to-redis");
     let expected = {
-        let s = Proc::redoubt(&dir.0, &["--save", ""]);
+        let s = redoubt(&dir, &["--save", ""]);
         let mut c = s.conn();
         fill(&mut c);
         let _: () = q(&mut c, &[b"SAVE"]);
@@ -544,7 +347,7 @@ fn redoubt_dump_loads_into_redis_and_passes_redis_check_rdb() {
     let rdir = dir.0.join("redis");
     std::fs::create_dir_all(&rdir).unwrap();
     std::fs::copy(&file, rdir.join("dump.rdb")).unwrap();
-    let r = Proc::redis(&rdir).unwrap();
+    let r = redis(&rdir).unwrap();
     let mut c = r.conn();
     assert_eq!(state(&mut c), expected);
 }
@@ -564,7 +367,7 @@ fn crc64(bytes: &[u8]) -> u64 {
 #[test]
 fn dump_and_restore() {
     let dir = Scratch::new("dump");
-    let s = Proc::redoubt(&dir.0, &["--save", ""]);
+    let s = redoubt(&dir, &["--save", ""]);
     let mut c = s.conn();
     fill(&mut c);
     let keys: Vec<Vec<u8>> = q(&mut c, &[b"KEYS", b"*"]);
@@ -641,7 +444,7 @@ fn dump_and_restore() {
         return;
     }
     // Against Redis: the same bytes for simple values, and payloads restore both ways.
-    let r = Proc::redis(&dir.0.join("redis")).unwrap();
+    let r = redis(&dir.0.join("redis")).unwrap();
     let mut rc = r.conn();
     fill(&mut rc);
     // (LZF-compressed values differ: any valid LZF stream is accepted, ours is not Redis's.)

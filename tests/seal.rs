@@ -9,7 +9,6 @@ mod common;
 use common::{free_port, wait_answering, FULL_DEFAULT_USER};
 use redis::Connection;
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
@@ -85,30 +84,9 @@ impl Scratch {
 
     /// Starts Redoubt expecting a refusal; returns its standard error.
     fn refused(&self, extra: &[&str]) -> String {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_redoubt"))
-            .args(self.args(free_port(), extra))
-            .current_dir(&self.0)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(20);
-        let status = loop {
-            if let Some(st) = child.try_wait().unwrap() {
-                break st;
-            }
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("the server started although it should have refused");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        assert!(!status.success());
-        let mut err = String::new();
-        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-        err
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_redoubt"));
+        cmd.args(self.args(free_port(), extra)).current_dir(&self.0);
+        common::refused_start(cmd)
     }
 }
 

@@ -49,6 +49,28 @@ pub fn wait_answering(port: u16, who: &str, accepted: impl Fn(&str) -> bool) {
     panic!("{who} did not answer PING on port {port}");
 }
 
+/// Runs a `redoubt` start that must be refused: waits up to 20 s for the process to exit
+/// with a failure, and returns what it wrote to standard error.
+pub fn refused_start(mut cmd: Command) -> String {
+    let mut child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("the server started although it should have refused");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(!status.success());
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    err
+}
+
 /// A port that was free a moment ago.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()

@@ -1,7 +1,7 @@
 //! Processes on a data directory that outlives them: Redoubt or redis-server started on a
 //! scratch directory, killed with SIGKILL (no final save, no AOF flush) when dropped, so a
-//! test can crash a server and start another on the same files. Used by the append-only
-//! file tests.
+//! test can crash a server and start another on the same files. Used by the snapshot and
+//! append-only file tests.
 
 #![allow(dead_code)]
 
@@ -19,7 +19,8 @@ pub struct Scratch(pub PathBuf);
 
 impl Scratch {
     pub fn new(tag: &str) -> Scratch {
-        let dir = std::env::temp_dir().join(format!("redoubt-aof-{}-{tag}-{}", std::process::id(), super::free_port()));
+        let dir =
+            std::env::temp_dir().join(format!("redoubt-proc-{}-{tag}-{}", std::process::id(), super::free_port()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
@@ -171,10 +172,27 @@ pub enum V {
     List(Vec<Vec<u8>>),
     Hash(BTreeMap<Vec<u8>, Vec<u8>>),
     Set(BTreeSet<Vec<u8>>),
-    ZSet(Vec<(Vec<u8>, Vec<u8>)>),
+    /// Members with their scores as f64 bits (servers format scores differently).
+    ZSet(Vec<(Vec<u8>, u64)>),
 }
 
-fn value_of(c: &mut Connection, key: &[u8]) -> V {
+/// A score reply as f64 bits, +0 and -0 alike.
+pub fn score_bits(s: &[u8]) -> u64 {
+    let s = String::from_utf8_lossy(s).to_lowercase();
+    let v: f64 = match s.as_str() {
+        "inf" | "+inf" => f64::INFINITY,
+        "-inf" => f64::NEG_INFINITY,
+        _ => s.parse().unwrap(),
+    };
+    if v == 0.0 {
+        0
+    } else {
+        v.to_bits()
+    }
+}
+
+/// One key's value, read through commands.
+pub fn value_of(c: &mut Connection, key: &[u8]) -> V {
     let t: String = q(c, &[b"TYPE", key]);
     match t.as_str() {
         "string" => V::Str(q(c, &[b"GET", key])),
@@ -183,7 +201,7 @@ fn value_of(c: &mut Connection, key: &[u8]) -> V {
         "set" => V::Set(q(c, &[b"SMEMBERS", key])),
         "zset" => {
             let flat: Vec<Vec<u8>> = q(c, &[b"ZRANGE", key, b"0", b"-1", b"WITHSCORES"]);
-            V::ZSet(flat.chunks(2).map(|p| (p[0].clone(), p[1].clone())).collect())
+            V::ZSet(flat.chunks(2).map(|p| (p[0].clone(), score_bits(&p[1]))).collect())
         }
         other => panic!("unexpected type {other}"),
     }

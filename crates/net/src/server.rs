@@ -1,7 +1,7 @@
 //! Starting and stopping the data server: listeners, accept loops with maxclients, the cron,
 //! and signal handling.
 
-use crate::access::Door;
+use crate::access::{ConnGate, Door};
 use crate::connection::serve;
 use crate::listen::{bind_tcp, bind_unix};
 use crate::workers::Workers;
@@ -177,6 +177,31 @@ fn admit(engine: &Engine) -> bool {
     true
 }
 
+/// Hands an accepted (and registered) client to the next worker, which adopts the socket into
+/// its own event loop (`adopt`) and serves it there.
+fn hand_to_worker<Std, S>(
+    workers: &Workers,
+    engine: &Arc<Engine>,
+    session: Session,
+    conn: ConnGate,
+    stream: Std,
+    adopt: fn(Std) -> std::io::Result<S>,
+) where
+    Std: Send + 'static,
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let engine = engine.clone();
+    workers.spawn(async move {
+        match adopt(stream) {
+            Ok(stream) => serve(stream, engine, session, conn).await,
+            Err(e) => {
+                tracing::warn!("cannot serve a connection: {e}");
+                engine.clients.unregister(session.handle.id);
+            }
+        }
+    });
+}
+
 async fn accept_tcp(listener: TcpListener, engine: Arc<Engine>, door: Arc<Door>, workers: Arc<Workers>) {
     let laddr = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
     loop {
@@ -213,16 +238,7 @@ async fn accept_tcp(listener: TcpListener, engine: Arc<Engine>, door: Arc<Door>,
         let Ok(stream) = stream.into_std() else { continue };
         let handle = engine.clients.register(peer.to_string(), laddr.clone(), Transport::Tcp, unix_ms());
         let session = Session::new(handle);
-        let engine = engine.clone();
-        workers.spawn(async move {
-            match tokio::net::TcpStream::from_std(stream) {
-                Ok(stream) => serve(stream, engine, session, conn).await,
-                Err(e) => {
-                    tracing::warn!("cannot serve a connection: {e}");
-                    engine.clients.unregister(session.handle.id);
-                }
-            }
-        });
+        hand_to_worker(&workers, &engine, session, conn, stream, tokio::net::TcpStream::from_std);
     }
 }
 
@@ -321,16 +337,7 @@ async fn accept_unix(listener: UnixListener, engine: Arc<Engine>, door: Arc<Door
         let Ok(stream) = stream.into_std() else { continue };
         let handle = engine.clients.register(format!("{path}:0"), path.clone(), Transport::Unix, unix_ms());
         let session = Session::new(handle);
-        let engine = engine.clone();
-        workers.spawn(async move {
-            match tokio::net::UnixStream::from_std(stream) {
-                Ok(stream) => serve(stream, engine, session, conn).await,
-                Err(e) => {
-                    tracing::warn!("cannot serve a connection: {e}");
-                    engine.clients.unregister(session.handle.id);
-                }
-            }
-        });
+        hand_to_worker(&workers, &engine, session, conn, stream, tokio::net::UnixStream::from_std);
     }
 }
 
