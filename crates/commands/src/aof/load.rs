@@ -350,19 +350,7 @@ fn load_sealed(
     let mut plain = BufReader::new(std::io::Cursor::new(sig[..n].to_vec()).chain(reader));
     let mut start = 0;
     if &sig[..n] == b"REDIS" {
-        let opts = LoadOptions {
-            limits: crate::persistence::load_limits(engine),
-            verify_checksum: yes(engine, "rdbchecksum", true),
-            now_ms: unix_ms(),
-        };
-        let (report, used) = load_prefix(&mut plain, plain_len, ks, &opts)
-            .map_err(|e| format!("Error reading the RDB base file {name}, AOF loading aborted: {e}"))?;
-        tracing::info!(
-            "Reading RDB base file on AOF loading: {} keys loaded, {} expired keys skipped",
-            report.keys_loaded,
-            report.keys_expired
-        );
-        start = used;
+        start = load_rdb_preamble(engine, ks, &mut plain, plain_len, name)?;
     }
     let commands = CommandReader::new(plain, start, plain_len - start);
     replay_commands(engine, ks, session, commands, None, name, last)
@@ -432,19 +420,7 @@ fn load_one(
     let mut start = 0;
     if is_rdb {
         reader.seek(SeekFrom::Start(0)).map_err(|e| e.to_string())?;
-        let opts = LoadOptions {
-            limits: crate::persistence::load_limits(engine),
-            verify_checksum: yes(engine, "rdbchecksum", true),
-            now_ms: unix_ms(),
-        };
-        let (report, used) = load_prefix(&mut reader, len, ks, &opts)
-            .map_err(|e| format!("Error reading the RDB base file {name}, AOF loading aborted: {e}"))?;
-        tracing::info!(
-            "Reading RDB base file on AOF loading: {} keys loaded, {} expired keys skipped",
-            report.keys_loaded,
-            report.keys_expired
-        );
-        start = used;
+        start = load_rdb_preamble(engine, ks, &mut reader, len, name)?;
         if start == len {
             return Ok(());
         }
@@ -569,4 +545,28 @@ fn bad_format(name: &str, offset: u64) -> String {
         "Bad file format reading the append only file {name} (at offset {offset}): make a backup of your AOF file, \
          then use ./redis-check-aof --fix <filename.manifest>"
     )
+}
+
+/// Loads the RDB part at the start of a base file (Redis's `aof-use-rdb-preamble`); returns
+/// how many bytes it took, where the commands that may follow it begin.
+fn load_rdb_preamble<R: std::io::Read>(
+    engine: &Engine,
+    ks: &mut Keyspace,
+    reader: &mut R,
+    len: u64,
+    name: &str,
+) -> Result<u64, String> {
+    let opts = LoadOptions {
+        limits: crate::persistence::load_limits(engine),
+        verify_checksum: yes(engine, "rdbchecksum", true),
+        now_ms: unix_ms(),
+    };
+    let (report, used) = load_prefix(reader, len, ks, &opts)
+        .map_err(|e| format!("Error reading the RDB base file {name}, AOF loading aborted: {e}"))?;
+    tracing::info!(
+        "Reading RDB base file on AOF loading: {} keys loaded, {} expired keys skipped",
+        report.keys_loaded,
+        report.keys_expired
+    );
+    Ok(used)
 }
