@@ -69,10 +69,6 @@ where
     let mut out = Output::new();
     let mut query = QueryShown::default();
     let mut batch: Vec<Vec<Bytes>> = Vec::with_capacity(16);
-    // One kill signal future for the whole connection: registered with the client's Notify
-    // once, not again on every wait for input.
-    let killed = handle.killed();
-    tokio::pin!(killed);
     'conn: loop {
         if input.capacity() - input.len() < READ_CHUNK / 2 {
             let hint = parser.pending_hint().clamp(READ_CHUNK, 1 << 20);
@@ -81,7 +77,7 @@ where
         }
         let wake = tokio::select! {
             biased;
-            _ = &mut killed => Wake::Killed,
+            _ = handle.killed() => Wake::Killed,
             io = out.io(&mut stream, Some(&mut input)) => io,
             frame = session.next_push(), if out.buf.len() < FLUSH_THRESHOLD => Wake::Push(frame),
             _ = sleep_until(conn.deadline()) => Wake::Deadline,
