@@ -4,37 +4,10 @@
 
 mod common;
 
-use redis::{Connection, RedisError, Value};
+use common::{encoding, err, ok, sorted};
+
+use redis::{Connection, Value};
 use std::collections::{HashMap, HashSet};
-
-/// Runs a command that must succeed.
-fn ok<T: redis::FromRedisValue>(c: &mut Connection, args: &[&str]) -> T {
-    match common::cmd(c, args) {
-        Ok(v) => v,
-        Err(e) => panic!("{args:?} failed: {e}"),
-    }
-}
-
-/// The full error text (code and message) of a command that must fail.
-fn err(c: &mut Connection, args: &[&str]) -> String {
-    match common::cmd::<Value>(c, args) {
-        Ok(v) => panic!("{args:?} succeeded with {v:?}"),
-        Err(e) => text(&e),
-    }
-}
-
-fn text(e: &RedisError) -> String {
-    format!("{} {}", e.code().unwrap_or("?"), e.detail().unwrap_or(""))
-}
-
-fn sorted(mut v: Vec<String>) -> Vec<String> {
-    v.sort();
-    v
-}
-
-fn encoding(c: &mut Connection, key: &str) -> String {
-    ok(c, &["OBJECT", "ENCODING", key])
-}
 
 fn resp3(s: &common::Server) -> Connection {
     redis::Client::open(format!("{}?protocol=resp3", s.url())).unwrap().get_connection().unwrap()

@@ -4,25 +4,9 @@
 
 mod common;
 
-use redis::{Connection, RedisError, Value};
+use common::{err, ok};
 
-fn ok<T: redis::FromRedisValue>(c: &mut Connection, args: &[&str]) -> T {
-    match common::cmd(c, args) {
-        Ok(v) => v,
-        Err(e) => panic!("{args:?} failed: {e}"),
-    }
-}
-
-fn err(c: &mut Connection, args: &[&str]) -> String {
-    match common::cmd::<Value>(c, args) {
-        Ok(v) => panic!("{args:?} succeeded with {v:?}"),
-        Err(e) => text(&e),
-    }
-}
-
-fn text(e: &RedisError) -> String {
-    format!("{} {}", e.code().unwrap_or("?"), e.detail().unwrap_or(""))
-}
+use redis::{Connection, Value};
 
 fn get(c: &mut Connection, key: &str) -> Vec<u8> {
     ok(c, &["GET", key])

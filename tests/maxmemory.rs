@@ -9,10 +9,12 @@
 //! plays no part here.
 
 mod common;
+
+use common::{err, error_text, ok};
 mod engine_support;
 
 use engine_support::Raw;
-use redis::{Connection, RedisError, Value};
+use redis::{Connection, Value};
 use std::thread::sleep;
 use std::time::Duration;
 
@@ -21,24 +23,6 @@ const OOM: &str = "OOM command not allowed when used memory > 'maxmemory'.";
 /// Values of 1000 bytes: about 1.1 KB per key with its slot, so 2 MB holds some 1,800 keys.
 fn val() -> String {
     "x".repeat(1000)
-}
-
-fn ok<T: redis::FromRedisValue>(c: &mut Connection, args: &[&str]) -> T {
-    match common::cmd(c, args) {
-        Ok(v) => v,
-        Err(e) => panic!("{args:?} failed: {e}"),
-    }
-}
-
-fn err(c: &mut Connection, args: &[&str]) -> String {
-    match common::cmd::<Value>(c, args) {
-        Ok(v) => panic!("{args:?} succeeded with {v:?}"),
-        Err(e) => text(&e),
-    }
-}
-
-fn text(e: &RedisError) -> String {
-    format!("{} {}", e.code().unwrap_or("?"), e.detail().unwrap_or(""))
 }
 
 /// One numeric field of an INFO section.
@@ -69,7 +53,7 @@ fn set_all(c: &mut Connection, keys: &[String], ttl: Option<u64>) -> Vec<String>
         };
     }
     let replies: Vec<redis::RedisResult<Value>> = pipe.ignore_errors().query(c).unwrap();
-    replies.into_iter().filter_map(|r| r.err().map(|e| text(&e))).collect()
+    replies.into_iter().filter_map(|r| r.err().map(|e| error_text(&e))).collect()
 }
 
 /// How many of `keys` exist.

@@ -4,29 +4,11 @@
 
 mod common;
 
-use redis::{Connection, RedisError, Value};
+use common::{err, ok};
+
+use redis::{Connection, Value};
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
-
-/// Runs a command that must succeed.
-fn ok<T: redis::FromRedisValue>(c: &mut Connection, args: &[&str]) -> T {
-    match common::cmd(c, args) {
-        Ok(v) => v,
-        Err(e) => panic!("{args:?} failed: {e}"),
-    }
-}
-
-/// The full error text (code and message) of a command that must fail.
-fn err(c: &mut Connection, args: &[&str]) -> String {
-    match common::cmd::<Value>(c, args) {
-        Ok(v) => panic!("{args:?} succeeded with {v:?}"),
-        Err(e) => text(&e),
-    }
-}
-
-fn text(e: &RedisError) -> String {
-    format!("{} {}", e.code().unwrap_or("?"), e.detail().unwrap_or(""))
-}
 
 /// A SORT (or SORT_RO) reply of strings.
 fn sort(c: &mut Connection, args: &[&str]) -> Vec<String> {

@@ -5,26 +5,10 @@
 
 mod common;
 
-use redis::{Connection, RedisError, Value};
+use common::{err, ok};
+
+use redis::{Connection, Value};
 use std::time::{SystemTime, UNIX_EPOCH};
-
-fn ok<T: redis::FromRedisValue>(c: &mut Connection, args: &[&str]) -> T {
-    match common::cmd(c, args) {
-        Ok(v) => v,
-        Err(e) => panic!("{args:?} failed: {e}"),
-    }
-}
-
-fn err(c: &mut Connection, args: &[&str]) -> String {
-    match common::cmd::<Value>(c, args) {
-        Ok(v) => panic!("{args:?} succeeded with {v:?}"),
-        Err(e) => text(&e),
-    }
-}
-
-fn text(e: &RedisError) -> String {
-    format!("{} {}", e.code().unwrap_or("?"), e.detail().unwrap_or(""))
-}
 
 /// Runs a command with binary arguments.
 fn bin<T: redis::FromRedisValue>(c: &mut Connection, args: &[&[u8]]) -> T {

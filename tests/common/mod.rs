@@ -213,3 +213,35 @@ pub fn cmd<T: redis::FromRedisValue>(con: &mut redis::Connection, args: &[&str])
     }
     c.query(con)
 }
+
+/// Runs a command that must succeed.
+pub fn ok<T: redis::FromRedisValue>(c: &mut redis::Connection, args: &[&str]) -> T {
+    match cmd(c, args) {
+        Ok(v) => v,
+        Err(e) => panic!("{args:?} failed: {e}"),
+    }
+}
+
+/// The full error text (code and message) of a command that must fail.
+pub fn err(c: &mut redis::Connection, args: &[&str]) -> String {
+    match cmd::<redis::Value>(c, args) {
+        Ok(v) => panic!("{args:?} succeeded with {v:?}"),
+        Err(e) => error_text(&e),
+    }
+}
+
+/// An error reply as Redis writes it: code, then message.
+pub fn error_text(e: &redis::RedisError) -> String {
+    format!("{} {}", e.code().unwrap_or("?"), e.detail().unwrap_or(""))
+}
+
+/// `v`, sorted (replies whose order Redis does not define).
+pub fn sorted(mut v: Vec<String>) -> Vec<String> {
+    v.sort();
+    v
+}
+
+/// OBJECT ENCODING of `key`.
+pub fn encoding(c: &mut redis::Connection, key: &str) -> String {
+    ok(c, &["OBJECT", "ENCODING", key])
+}
