@@ -172,6 +172,36 @@ pub fn parse_f64(s: &[u8]) -> Option<f64> {
     }
 }
 
+/// How often (in draws) a repeated-draws reply checks its size.
+const SIZE_CHECK_EVERY: usize = 1024;
+
+/// The reply of HRANDFIELD, SRANDMEMBER and ZRANDMEMBER with a negative count: `header`
+/// writes the array header, then `n` independent draws, each written by `draw`, are streamed
+/// (nothing is allocated by the count). Drawing stops once the client is over its output
+/// limit (it is being closed, obuf.rs); a reply that would outgrow `reply_cap`
+/// (proto-max-bulk-len) is taken back and refused.
+pub(crate) fn repeated_draws(
+    out: &mut ReplyBuffer,
+    n: usize,
+    reply_cap: usize,
+    header: impl FnOnce(&mut ReplyBuffer),
+    mut draw: impl FnMut(&mut ReplyBuffer),
+) -> CmdResult {
+    let start = out.len();
+    header(out);
+    for i in 0..n {
+        draw(out);
+        if out.overflowed() {
+            return Ok(());
+        }
+        if i % SIZE_CHECK_EVERY == SIZE_CHECK_EVERY - 1 && out.len().saturating_sub(start) > reply_cap {
+            out.truncate(start);
+            return Err(CmdError::err("reply exceeds proto-max-bulk-len"));
+        }
+    }
+    Ok(())
+}
+
 /// The `count [option]` arguments of HRANDFIELD and ZRANDMEMBER, with Redis's range
 /// checks: the count, and whether the option (WITHVALUES, WITHSCORES) was given.
 pub(crate) fn random_count_args(ctx: &Ctx<'_>, option: &str) -> Result<(i64, bool), CmdError> {

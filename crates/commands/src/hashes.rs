@@ -9,7 +9,7 @@
 
 pub(crate) mod scan;
 
-use crate::context::{parse_i64, random_count_args, CmdError, CmdResult, Ctx};
+use crate::context::{parse_i64, random_count_args, repeated_draws, CmdError, CmdResult, Ctx};
 use crate::pubsub::notify::{keyspace_event, GENERIC, HASH};
 use crate::strings::longdouble::{self, LongDouble, Parsed};
 use crate::strings::{mark_dirty, proto_max_bulk_len, Lookup};
@@ -21,9 +21,6 @@ use std::collections::HashSet;
 /// HRANDFIELD's choice between shuffling an index of every field and sampling with
 /// rejection (Redis's `HRANDFIELD_SUB_STRATEGY_MUL`).
 const SUB_STRATEGY_MUL: usize = 3;
-
-/// How often (in draws) a repeated-draws reply checks its size.
-pub(crate) const SIZE_CHECK_EVERY: usize = 1024;
 
 /// The compact-encoding thresholds, from the config.
 fn limits(ctx: &Ctx<'_>) -> HashLimits {
@@ -419,22 +416,17 @@ fn hrandfield_count(ctx: &mut Ctx<'_>, count: i64, with_values: bool) -> CmdResu
     // a reply that would outgrow proto-max-bulk-len is taken back and refused.
     if count < 0 || n == 1 {
         let sampler = h.sampler();
-        let start = out.len();
-        reply_header(out, n, with_values);
-        for i in 0..n {
-            if let Some(pair) = sampler.random() {
-                reply_pair(out, pair, with_values);
-            }
-            // A client over its output-buffer limit is being closed: stop drawing (obuf.rs).
-            if out.overflowed() {
-                return Ok(());
-            }
-            if i % SIZE_CHECK_EVERY == SIZE_CHECK_EVERY - 1 && out.len().saturating_sub(start) > reply_cap {
-                out.truncate(start);
-                return Err(CmdError::err("reply exceeds proto-max-bulk-len"));
-            }
-        }
-        return Ok(());
+        return repeated_draws(
+            out,
+            n,
+            reply_cap,
+            |out| reply_header(out, n, with_values),
+            |out| {
+                if let Some(pair) = sampler.random() {
+                    reply_pair(out, pair, with_values);
+                }
+            },
+        );
     }
     // The whole hash.
     if n >= size {

@@ -5,8 +5,7 @@
 //! distinct draws allocate by the set's size at most (Redis's strategies, minus the ones its slower random sampling needed).
 
 use super::{read_set, reply_member, write_set};
-use crate::context::{CmdError, CmdResult, Ctx};
-use crate::hashes::SIZE_CHECK_EVERY;
+use crate::context::{repeated_draws, CmdError, CmdResult, Ctx};
 use crate::pubsub::notify::{keyspace_event, GENERIC, SET};
 use crate::strings::{mark_dirty, proto_max_bulk_len, Lookup};
 use bytes::Bytes;
@@ -175,22 +174,17 @@ fn srandmember_count(ctx: &mut Ctx<'_>) -> CmdResult {
     // Repeats allowed: n independent draws, streamed (nothing is allocated by the count);
     // a reply that would outgrow proto-max-bulk-len is taken back and refused.
     if count < 0 || n == 1 {
-        let start = out.len();
-        out.array(n);
-        for i in 0..n {
-            if let Some(m) = s.random_member() {
-                reply_member(out, m);
-            }
-            // A client over its output-buffer limit is being closed: stop drawing (obuf.rs).
-            if out.overflowed() {
-                return Ok(());
-            }
-            if i % SIZE_CHECK_EVERY == SIZE_CHECK_EVERY - 1 && out.len().saturating_sub(start) > reply_cap {
-                out.truncate(start);
-                return Err(CmdError::err("reply exceeds proto-max-bulk-len"));
-            }
-        }
-        return Ok(());
+        return repeated_draws(
+            out,
+            n,
+            reply_cap,
+            |out| out.array(n),
+            |out| {
+                if let Some(m) = s.random_member() {
+                    reply_member(out, m);
+                }
+            },
+        );
     }
     if n >= size {
         out.array(size);

@@ -4,7 +4,7 @@
 //! BZPOPMAX, BZMPOP), which serve a client from them once a key has members.
 
 use super::{read_zset, reply_scored};
-use crate::context::{is_opt, parse_i64, random_count_args, CmdError, CmdResult, Ctx};
+use crate::context::{is_opt, parse_i64, random_count_args, repeated_draws, CmdError, CmdResult, Ctx};
 use crate::hashes::scan;
 use crate::pubsub::notify::{keyspace_event, GENERIC, ZSET};
 use crate::strings::{mark_dirty, proto_max_bulk_len, Lookup};
@@ -187,9 +187,6 @@ pub(crate) fn zmpop(ctx: &mut Ctx<'_>) -> CmdResult {
 /// positions rather than by sampling (Redis's `ZRANDMEMBER_SUB_STRATEGY_MUL`).
 const SUB_STRATEGY_MUL: usize = 3;
 
-/// How often (in draws) a repeated-draws reply checks its size.
-const SIZE_CHECK_EVERY: usize = 1024;
-
 /// `ZRANDMEMBER key [count [WITHSCORES]]`
 pub(crate) fn zrandmember(ctx: &mut Ctx<'_>) -> CmdResult {
     let args = ctx.args;
@@ -237,23 +234,18 @@ fn zrandmember_count(ctx: &mut Ctx<'_>, count: i64, withscores: bool) -> CmdResu
     let all: Vec<(&[u8], f64)> = if z.is_compact() { z.iter().collect() } else { Vec::new() };
     let draw = || if all.is_empty() { z.random_entry() } else { all.get(fastrand::usize(..all.len())).copied() };
     if count < 0 || n == 1 {
-        let start = out.len();
         let header = if withscores && out.protocol() == Protocol::Resp2 { n.saturating_mul(2) } else { n };
-        out.array(header);
-        for i in 0..n {
-            if let Some((m, s)) = draw() {
-                reply_one(out, m, s, withscores);
-            }
-            // A client over its output-buffer limit is being closed: stop drawing (obuf.rs).
-            if out.overflowed() {
-                return Ok(());
-            }
-            if i % SIZE_CHECK_EVERY == SIZE_CHECK_EVERY - 1 && out.len().saturating_sub(start) > reply_cap {
-                out.truncate(start);
-                return Err(CmdError::err("reply exceeds proto-max-bulk-len"));
-            }
-        }
-        return Ok(());
+        return repeated_draws(
+            out,
+            n,
+            reply_cap,
+            |out| out.array(header),
+            |out| {
+                if let Some((m, s)) = draw() {
+                    reply_one(out, m, s, withscores);
+                }
+            },
+        );
     }
     if n >= size {
         reply_scored(out, z.iter(), size, withscores);
