@@ -177,64 +177,10 @@ fn glob(pattern: &str, name: &str) -> bool {
     go(&p, &n)
 }
 
-/// Splits a line as Redis's `sdssplitargs` does.
+/// Splits a line as Redis's `sdssplitargs` does ([`redoubt_resp::split_words`]).
 pub fn split_args(line: &str) -> Result<Vec<String>, String> {
-    let mut out = Vec::new();
-    let mut chars = line.chars().peekable();
-    loop {
-        while chars.peek().is_some_and(|c| c.is_whitespace()) {
-            chars.next();
-        }
-        let Some(&first) = chars.peek() else { return Ok(out) };
-        let mut word = String::new();
-        if first == '"' || first == '\'' {
-            chars.next();
-            let mut closed = false;
-            while let Some(c) = chars.next() {
-                if c == first {
-                    closed = true;
-                    break;
-                }
-                if c == '\\' && first == '"' {
-                    match chars.next() {
-                        Some('n') => word.push('\n'),
-                        Some('r') => word.push('\r'),
-                        Some('t') => word.push('\t'),
-                        Some('b') => word.push('\u{8}'),
-                        Some('a') => word.push('\u{7}'),
-                        Some('x') => {
-                            let hex: String = chars.by_ref().take(2).collect();
-                            match u8::from_str_radix(&hex, 16) {
-                                Ok(b) => word.push(b as char),
-                                Err(_) => word.push_str(&format!("x{hex}")),
-                            }
-                        }
-                        Some(other) => word.push(other),
-                        None => return Err("unbalanced quotes".into()),
-                    }
-                } else if c == '\\' && chars.peek() == Some(&'\'') {
-                    word.push(chars.next().unwrap_or('\''));
-                } else {
-                    word.push(c);
-                }
-            }
-            if !closed {
-                return Err("unbalanced quotes".into());
-            }
-            if chars.peek().is_some_and(|c| !c.is_whitespace()) {
-                return Err("closing quote must be followed by a space".into());
-            }
-        } else {
-            while let Some(&c) = chars.peek() {
-                if c.is_whitespace() {
-                    break;
-                }
-                word.push(c);
-                chars.next();
-            }
-        }
-        out.push(word);
-    }
+    let words = redoubt_resp::split_words(line.as_bytes()).ok_or_else(|| "unbalanced quotes".to_string())?;
+    Ok(words.into_iter().map(|w| String::from_utf8_lossy(&w).into_owned()).collect())
 }
 
 #[cfg(test)]

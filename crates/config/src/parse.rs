@@ -25,112 +25,11 @@ impl SplitError {
     }
 }
 
-/// C's `isspace` in the "C" locale.
-fn is_space(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c)
-}
-
-fn hex_value(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
-}
-
-/// Splits one line into words as Redis's `sdssplitargs` does.
+/// Splits one line into words as Redis's `sdssplitargs` does ([`redoubt_resp::split_words`]);
+/// a config file is text, so every word must be UTF-8.
 pub(crate) fn split_args(line: &str) -> Result<Vec<String>, SplitError> {
-    let s = line.as_bytes();
-    let mut words = Vec::new();
-    let mut i = 0;
-    loop {
-        while i < s.len() && is_space(s[i]) {
-            i += 1;
-        }
-        if i >= s.len() {
-            return Ok(words);
-        }
-        let mut word: Vec<u8> = Vec::new();
-        let (mut in_double, mut in_single) = (false, false);
-        loop {
-            let c = s.get(i).copied();
-            if in_double {
-                match c {
-                    None => return Err(SplitError::Unbalanced),
-                    Some(b'\\') if s.get(i + 1) == Some(&b'x') => {
-                        let hi = s.get(i + 2).copied().and_then(hex_value);
-                        let lo = s.get(i + 3).copied().and_then(hex_value);
-                        if let (Some(hi), Some(lo)) = (hi, lo) {
-                            word.push(hi * 16 + lo);
-                            i += 4;
-                        } else {
-                            word.push(b'x');
-                            i += 2;
-                        }
-                    }
-                    Some(b'\\') if i + 1 < s.len() => {
-                        word.push(match s[i + 1] {
-                            b'n' => b'\n',
-                            b'r' => b'\r',
-                            b't' => b'\t',
-                            b'b' => 0x08,
-                            b'a' => 0x07,
-                            other => other,
-                        });
-                        i += 2;
-                    }
-                    Some(b'"') => {
-                        if s.get(i + 1).is_some_and(|&n| !is_space(n)) {
-                            return Err(SplitError::Unbalanced);
-                        }
-                        i += 1;
-                        break;
-                    }
-                    Some(other) => {
-                        word.push(other);
-                        i += 1;
-                    }
-                }
-            } else if in_single {
-                match c {
-                    None => return Err(SplitError::Unbalanced),
-                    Some(b'\\') if s.get(i + 1) == Some(&b'\'') => {
-                        word.push(b'\'');
-                        i += 2;
-                    }
-                    Some(b'\'') => {
-                        if s.get(i + 1).is_some_and(|&n| !is_space(n)) {
-                            return Err(SplitError::Unbalanced);
-                        }
-                        i += 1;
-                        break;
-                    }
-                    Some(other) => {
-                        word.push(other);
-                        i += 1;
-                    }
-                }
-            } else {
-                match c {
-                    None | Some(b' ' | b'\n' | b'\r' | b'\t') => break,
-                    Some(b'"') => {
-                        in_double = true;
-                        i += 1;
-                    }
-                    Some(b'\'') => {
-                        in_single = true;
-                        i += 1;
-                    }
-                    Some(other) => {
-                        word.push(other);
-                        i += 1;
-                    }
-                }
-            }
-        }
-        words.push(String::from_utf8(word).map_err(|_| SplitError::NotUtf8)?);
-    }
+    let words = redoubt_resp::split_words(line.as_bytes()).ok_or(SplitError::Unbalanced)?;
+    words.into_iter().map(|w| String::from_utf8(w).map_err(|_| SplitError::NotUtf8)).collect()
 }
 
 /// The meaningful lines of a config text: `(1-based line number, trimmed line)`, skipping

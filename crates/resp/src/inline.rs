@@ -169,6 +169,15 @@ pub(crate) fn split_args(line: &Bytes) -> Result<Vec<Bytes>, ProtocolError> {
     }
 }
 
+/// Splits a line into words by the same rules as inline requests ([`split_args`], Redis's
+/// `sdssplitargs`), for the other line formats Redis reads with it: config files, ACL rules
+/// and files, the AOF manifest. `None` when a quote is not closed, or a closing quote is not
+/// followed by a blank.
+pub fn split_words(line: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let words = split_args(&Bytes::copy_from_slice(line)).ok()?;
+    Some(words.into_iter().map(|w| w.to_vec()).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -34,6 +34,7 @@ pub use bytes::{Bytes, BytesMut};
 pub use double::{format_double, format_double_g};
 pub use error::ProtocolError;
 pub use frame::{encode_command, Frame, MAX_FRAME_DEPTH};
+pub use inline::split_words;
 pub use limits::Limits;
 pub use parser::RequestParser;
 pub use writer::{Protocol, ReplyBuffer};

@@ -240,7 +240,7 @@ impl AclUser {
             self.passwords.remove(at);
         } else if first == b'(' && op[op.len() - 1] == b')' && op.len() >= 2 {
             let mut s = Selector::new(idx, self.pubsub_all);
-            for arg in split_args(&op[1..op.len() - 1]).ok_or(RuleError::Syntax)? {
+            for arg in redoubt_resp::split_words(&op[1..op.len() - 1]).ok_or(RuleError::Syntax)? {
                 let arg = std::str::from_utf8(&arg).map_err(|_| RuleError::Syntax)?;
                 s.apply(arg, idx)?;
             }
@@ -441,88 +441,5 @@ pub(crate) fn merge_selector_args<R: AsRef<[u8]>>(args: &[R]) -> Result<Vec<Vec<
     match open {
         Some((i, _)) => Err(args[i].as_ref()),
         None => Ok(out),
-    }
-}
-
-/// Splits a selector's body as Redis's `sdssplitargs` does (spaces, "double quotes" with
-/// escapes, 'single quotes'); `None` for unbalanced quotes.
-pub(crate) fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
-    let mut out = Vec::new();
-    let mut i = 0;
-    let n = line.len();
-    loop {
-        while i < n && line[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i >= n {
-            return Some(out);
-        }
-        let mut cur = Vec::new();
-        let (mut inq, mut insq) = (false, false);
-        loop {
-            if inq {
-                if i >= n {
-                    return None;
-                }
-                if line[i] == b'\\' && i + 3 < n && line[i + 1] == b'x' {
-                    let hex = |c: u8| (c as char).to_digit(16);
-                    if let (Some(h), Some(l)) = (hex(line[i + 2]), hex(line[i + 3])) {
-                        cur.push((h * 16 + l) as u8);
-                        i += 4;
-                        continue;
-                    }
-                }
-                if line[i] == b'\\' && i + 1 < n {
-                    cur.push(match line[i + 1] {
-                        b'n' => b'\n',
-                        b'r' => b'\r',
-                        b't' => b'\t',
-                        b'b' => 8,
-                        b'a' => 7,
-                        c => c,
-                    });
-                    i += 2;
-                    continue;
-                }
-                if line[i] == b'"' {
-                    if i + 1 < n && !line[i + 1].is_ascii_whitespace() {
-                        return None;
-                    }
-                    i += 1;
-                    break;
-                }
-                cur.push(line[i]);
-                i += 1;
-            } else if insq {
-                if i >= n {
-                    return None;
-                }
-                if line[i] == b'\\' && i + 1 < n && line[i + 1] == b'\'' {
-                    cur.push(b'\'');
-                    i += 2;
-                    continue;
-                }
-                if line[i] == b'\'' {
-                    if i + 1 < n && !line[i + 1].is_ascii_whitespace() {
-                        return None;
-                    }
-                    i += 1;
-                    break;
-                }
-                cur.push(line[i]);
-                i += 1;
-            } else {
-                if i >= n || line[i].is_ascii_whitespace() {
-                    break;
-                }
-                match line[i] {
-                    b'"' => inq = true,
-                    b'\'' => insq = true,
-                    c => cur.push(c),
-                }
-                i += 1;
-            }
-        }
-        out.push(cur);
     }
 }

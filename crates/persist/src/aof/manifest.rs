@@ -78,7 +78,8 @@ impl Manifest {
             }
             let line = String::from_utf8_lossy(raw);
             let line = line.trim_matches(|c| matches!(c, ' ' | '\t' | '\r' | '\n'));
-            let argv = split_args(line).ok_or_else(|| at("Invalid AOF manifest file format"))?;
+            let argv =
+                redoubt_resp::split_words(line.as_bytes()).ok_or_else(|| at("Invalid AOF manifest file format"))?;
             if argv.len() < 6 || argv.len() % 2 != 0 {
                 return Err(at("Invalid AOF manifest file format"));
             }
@@ -185,87 +186,6 @@ fn atoll(b: &[u8]) -> i64 {
         -v
     } else {
         v
-    }
-}
-
-/// Redis's `sdssplitargs`: words separated by spaces, with "double" (escapes `\n \r \t \b
-/// \a \\ \" \xHH`) and 'single' quoting. `None` for unbalanced quotes.
-fn split_args(line: &str) -> Option<Vec<Vec<u8>>> {
-    let b = line.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    loop {
-        while i < b.len() && b[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i >= b.len() {
-            return Some(out);
-        }
-        let mut cur = Vec::new();
-        let (mut inq, mut insq) = (false, false);
-        loop {
-            if inq {
-                let c = *b.get(i)?;
-                if c == b'\\' && b.get(i + 1) == Some(&b'x') && i + 3 < b.len() {
-                    let hex = std::str::from_utf8(&b[i + 2..i + 4]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
-                    if let Some(h) = hex {
-                        cur.push(h);
-                        i += 4;
-                        continue;
-                    }
-                }
-                if c == b'\\' && i + 1 < b.len() {
-                    cur.push(match b[i + 1] {
-                        b'n' => b'\n',
-                        b'r' => b'\r',
-                        b't' => b'\t',
-                        b'b' => 8,
-                        b'a' => 7,
-                        o => o,
-                    });
-                    i += 2;
-                    continue;
-                }
-                if c == b'"' {
-                    if i + 1 < b.len() && !b[i + 1].is_ascii_whitespace() {
-                        return None;
-                    }
-                    inq = false;
-                    i += 1;
-                    break;
-                }
-                cur.push(c);
-                i += 1;
-            } else if insq {
-                let c = *b.get(i)?;
-                if c == b'\\' && b.get(i + 1) == Some(&b'\'') {
-                    cur.push(b'\'');
-                    i += 2;
-                    continue;
-                }
-                if c == b'\'' {
-                    if i + 1 < b.len() && !b[i + 1].is_ascii_whitespace() {
-                        return None;
-                    }
-                    insq = false;
-                    i += 1;
-                    break;
-                }
-                cur.push(c);
-                i += 1;
-            } else {
-                match b.get(i) {
-                    None => break,
-                    Some(c) if c.is_ascii_whitespace() => break,
-                    Some(b'"') => inq = true,
-                    Some(b'\'') => insq = true,
-                    Some(&c) => cur.push(c),
-                }
-                i += 1;
-            }
-        }
-        let _ = (inq, insq);
-        out.push(cur);
     }
 }
 
