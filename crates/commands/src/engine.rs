@@ -650,11 +650,14 @@ impl Engine {
 
 /// Warms the cache for the keys a pipelined batch is about to look up (`Dict::warm`): the
 /// first argument after the name is the first key of nearly every command that has keys, and
-/// warming a bucket that is not one costs only that load.
+/// warming a bucket that is not one costs only that load. Long arguments are left out: the
+/// warming hashes each key a second time under the store lock, and a client's huge argument
+/// must not make every other client wait twice as long.
 fn warm_keys(keyspace: &Keyspace, db: usize, requests: &[Vec<Bytes>]) {
+    const WARM_KEY_MAX: usize = 128;
     let mut keys: [&[u8]; redoubt_store::dict::WARM_MAX] = [&[]; redoubt_store::dict::WARM_MAX];
     let mut n = 0;
-    for args in requests.iter().filter(|a| a.len() > 1).take(keys.len()) {
+    for args in requests.iter().filter(|a| a.len() > 1 && a[1].len() <= WARM_KEY_MAX).take(keys.len()) {
         keys[n] = &args[1];
         n += 1;
     }
