@@ -233,3 +233,36 @@ fn maxmemory_clients_evicts_the_client_holding_the_most() {
     assert_eq!(small.call(&["PING"]), "+PONG\r\n");
     assert_eq!(admin.call(&["DBSIZE"]), ":1\r\n");
 }
+
+#[test]
+fn clients_over_maxmemory_clients_go_before_any_key_even_without_a_command() {
+    let s = common::Server::start(&[]);
+    let mut admin = Raw::connect(s.port);
+    assert_eq!(admin.call(&["CLIENT", "NO-EVICT", "on"]), "+OK\r\n");
+    for i in 0..50 {
+        admin.call(&["SETRANGE", &format!("k{i}"), "100000", "x"]);
+    }
+    let used = info(&mut admin, "memory", "used_memory");
+    admin.call(&["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"]);
+    admin.call(&["CONFIG", "SET", "maxmemory-clients", "3mb"]);
+    admin.call(&["CONFIG", "SET", "maxmemory", &(used + (4 << 20)).to_string()]);
+    // Thirty clients each announce 250 arguments and send 249: their query buffers hold about
+    // 7.5 MB, over both limits, and no command of theirs ever runs.
+    let mut partial = b"*250\r\n".to_vec();
+    for _ in 0..249 {
+        partial.extend_from_slice(format!("$1000\r\n{}\r\n", "x".repeat(1000)).as_bytes());
+    }
+    let dead: Vec<Raw> = (0..30)
+        .map(|_| {
+            let mut c = Raw::connect(s.port);
+            c.send_bytes(&partial);
+            c
+        })
+        .collect();
+    // Left alone, only the server's cron acts: it must drop clients, not keys.
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(info(&mut admin, "stats", "evicted_clients") > 0);
+    assert_eq!(info(&mut admin, "stats", "evicted_keys"), 0);
+    assert_eq!(admin.call(&["DBSIZE"]), ":50\r\n");
+    drop(dead);
+}

@@ -69,6 +69,10 @@ pub(crate) fn evict_to_limit(engine: &Engine, keyspace: &mut Keyspace) -> EvictO
     if maxmemory == 0 {
         return EvictOutcome::Within;
     }
+    // Clients over `maxmemory-clients` go before any key (Redis evicts clients before every
+    // event-loop sleep): their buffers count below, and a key evicted for a client about to
+    // be dropped would be lost for nothing. The cron gets here without a command's batch.
+    engine.evict_clients();
     // Client buffers count, as in Redis: the dataset gets what they leave.
     let clients = usize::try_from(engine.clients.memory_total()).unwrap_or(usize::MAX);
     let limit = usize::try_from(maxmemory).unwrap_or(usize::MAX).saturating_sub(clients);
