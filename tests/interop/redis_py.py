@@ -184,6 +184,27 @@ def t_resp3(r, p):
         raise Mismatch("HELLO 3 over protocol=3: expected a map with proto 3, got %r" % (hello,))
 
 
+def t_tracking_redirect(r, p):
+    """CLIENT TRACKING with REDIRECT to a RESP2 subscriber of __redis__:invalidate, read with
+    redis-py's parser (redis-py's own cache needs a server announcing 7.4)."""
+    k = p + "tracked"
+    listener = client(2)
+    reader = client(2)
+    try:
+        conn = listener.connection
+        listener_id = listener.client_id()
+        conn.send_command("SUBSCRIBE", "__redis__:invalidate")
+        expect("subscribe confirmation", conn.read_response(), [b"subscribe", b"__redis__:invalidate", 1])
+        expect("CLIENT TRACKING", reader.execute_command("CLIENT", "TRACKING", "ON", "REDIRECT", listener_id), b"OK")
+        expect("CLIENT GETREDIR", reader.execute_command("CLIENT", "GETREDIR"), listener_id)
+        reader.get(k)
+        r.set(k, "1")
+        expect("invalidation", conn.read_response(), [b"message", b"__redis__:invalidate", [k.encode()]])
+    finally:
+        listener.close()
+        reader.close()
+
+
 TESTS = [
     ("ping", t_ping),
     ("binary-safe", t_binary_safe),
@@ -200,7 +221,7 @@ TESTS = [
 def main():
     global passed, failed
     for proto in (2, 3):
-        tests = TESTS + ([("hello-map", t_resp3)] if proto == 3 else [])
+        tests = TESTS + ([("hello-map", t_resp3)] if proto == 3 else [("tracking-redirect", t_tracking_redirect)])
         try:
             r = client(proto)
             r.ping()

@@ -74,6 +74,11 @@ pub struct ClientHandle {
     pub(crate) multi: AtomicI64,
     /// Whether the client waits in a blocking command (CLIENT LIST flag `b`).
     pub(crate) blocked: AtomicBool,
+    /// Client-side caching: `TRACKING_*` bits (CLIENT LIST flags `t`, `R`, `B`), kept by
+    /// tracking.rs.
+    pub(crate) tracking: AtomicU8,
+    /// Client-side caching's redirection (CLIENT LIST `redir`): -1 when not tracking.
+    pub(crate) tracking_redirect: AtomicI64,
     killed: AtomicBool,
     kill_signal: Notify,
 }
@@ -90,6 +95,13 @@ struct ClientTotals {
 /// Size of the reply buffer Redis gives every client (`PROTO_REPLY_CHUNK_BYTES`): what CLIENT
 /// LIST shows as `rbs`, and the size of the output blocks `obl` and `oll` are counted in.
 const REPLY_CHUNK: u64 = 16 * 1024;
+
+/// `ClientHandle::tracking` bit: CLIENT TRACKING is on.
+pub(crate) const TRACKING_ON: u8 = 1;
+/// `ClientHandle::tracking` bit: the client it redirects to is gone.
+pub(crate) const TRACKING_BROKEN_REDIRECT: u8 = 2;
+/// `ClientHandle::tracking` bit: broadcasting mode.
+pub(crate) const TRACKING_BCAST: u8 = 4;
 
 /// Moves `total` by the change from `old` to `new`.
 fn follow(total: &AtomicU64, old: u64, new: u64) {
@@ -196,8 +208,9 @@ impl ClientHandle {
             .unwrap_or_default()
     }
 
-    /// CLIENT LIST flags, in Redis 7.0's order: `P` pub/sub, `x` in MULTI, `b` blocked, `d`
-    /// a watched key changed, `U` unix socket; `N` when none.
+    /// CLIENT LIST flags, in Redis 7.0's order: `P` pub/sub, `x` in MULTI, `b` blocked, `t`
+    /// tracking, `R` its redirection broken, `B` broadcasting, `d` a watched key changed, `U`
+    /// unix socket; `N` when none.
     fn flags(&self) -> String {
         let mut f = String::new();
         if self.is_subscriber() {
@@ -208,6 +221,12 @@ impl ClientHandle {
         }
         if self.blocked.load(Ordering::Relaxed) {
             f.push('b');
+        }
+        let tracking = self.tracking.load(Ordering::Relaxed);
+        for (bit, letter) in [(TRACKING_ON, 't'), (TRACKING_BROKEN_REDIRECT, 'R'), (TRACKING_BCAST, 'B')] {
+            if tracking & bit != 0 {
+                f.push(letter);
+            }
         }
         if self.cas_dirty.load(Ordering::Relaxed) {
             f.push('d');
@@ -247,7 +266,7 @@ impl ClientHandle {
         let cmd = self.last_command.lock().unwrap_or_else(|e| e.into_inner()).clone();
         let user = self.user.lock().unwrap_or_else(|e| e.into_inner()).clone();
         format!(
-            "id={} addr={} laddr={} fd=-1 name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user={} redir=-1 resp={}",
+            "id={} addr={} laddr={} fd=-1 name={} age={} idle={} flags={} db={} sub={} psub={} ssub={} multi={} qbuf={} qbuf-free={} argv-mem={} multi-mem=0 rbs={} rbp={} obl={} oll={} omem={} tot-mem={} events={} cmd={} user={} redir={} resp={}",
             self.id,
             self.addr,
             self.laddr,
@@ -272,6 +291,7 @@ impl ClientHandle {
             if omem > 0 { "rw" } else { "r" },
             if cmd.is_empty() { "NULL" } else { &cmd },
             user,
+            self.tracking_redirect.load(Ordering::Relaxed),
             self.resp.load(Ordering::Relaxed),
         )
     }
@@ -317,6 +337,8 @@ impl ClientRegistry {
             subscriptions: Default::default(),
             multi: AtomicI64::new(-1),
             blocked: AtomicBool::new(false),
+            tracking: AtomicU8::new(0),
+            tracking_redirect: AtomicI64::new(-1),
             killed: AtomicBool::new(false),
             kill_signal: Notify::new(),
         });
@@ -340,6 +362,11 @@ impl ClientRegistry {
     /// and `maxmemory-clients`.
     pub fn memory_total(&self) -> u64 {
         self.output_total() + self.totals.query.load(Ordering::Relaxed)
+    }
+
+    /// The connected client with this id.
+    pub fn get(&self, id: u64) -> Option<Arc<ClientHandle>> {
+        self.lock().get(&id).cloned()
     }
 
     /// Number of connected clients.

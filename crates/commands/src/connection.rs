@@ -106,6 +106,10 @@ pub(crate) fn hello(ctx: &mut Ctx<'_>) -> CmdResult {
     }
     if let Some(p) = protocol {
         set_protocol(ctx, p);
+        if p == Protocol::Resp3 {
+            // A RESP3 client may receive pushes it did not subscribe to: invalidations.
+            crate::pubsub::open_mailbox(ctx.engine, ctx.session);
+        }
     }
     let proto = if ctx.out.protocol() == Protocol::Resp3 { 3 } else { 2 };
     let id = ctx.session.id() as i64;
@@ -406,6 +410,15 @@ pub(crate) fn client_help(ctx: &mut Ctx<'_>) -> CmdResult {
             "    Protect current client connection from eviction.",
             "NO-TOUCH (ON|OFF)",
             "    Will not touch LRU/LFU stats when this mode is on.",
+            "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+            "         [OPTIN] [OPTOUT] [NOLOOP]",
+            "    Control server assisted client side caching.",
+            "CACHING (YES|NO)",
+            "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+            "GETREDIR",
+            "    Return the client ID we are redirecting to when tracking is enabled.",
+            "TRACKINGINFO",
+            "    Report tracking status for the current connection.",
         ],
     );
     Ok(())

@@ -94,6 +94,8 @@ pub struct Engine {
     pub aof: std::sync::Arc<crate::aof::Aof>,
     /// Pub/Sub subscriptions.
     pub(crate) pubsub: PubSubHub,
+    /// Client-side caching: tracked keys, tracking clients (tracking.rs).
+    pub(crate) tracking: crate::tracking::Tracking,
     /// `client-output-buffer-limit` and `maxmemory-clients`, cached (obuf.rs).
     pub output_limits: crate::obuf::OutputLimits,
     /// When the cron last looked at every client (unix ms).
@@ -189,6 +191,7 @@ impl Engine {
             persistence: crate::persistence::PersistState::new(),
             aof: std::sync::Arc::default(),
             pubsub,
+            tracking: crate::tracking::Tracking::default(),
             output_limits: crate::obuf::OutputLimits::default(),
             clients_cron_ms: std::sync::atomic::AtomicI64::new(0),
             maxmemory: AtomicU64::new(0),
@@ -228,6 +231,8 @@ impl Engine {
         if let Some(limits) = config.value("client-output-buffer-limit") {
             self.output_limits.set_from(&limits);
         }
+        let max_keys = config.value("tracking-table-max-keys").and_then(|v| v.parse().ok()).unwrap_or(1_000_000);
+        self.tracking.max_keys.store(max_keys, Ordering::Relaxed);
         if let Some(v) = config.value("maxmemory-clients") {
             self.output_limits.set_maxmemory_clients(&v);
         }
@@ -302,6 +307,9 @@ impl Engine {
             if keyspace.any_tracked() {
                 self.process_touched(&mut keyspace, now_ms);
             }
+            if self.tracking.on() {
+                crate::tracking::after_command(self, &mut keyspace, Some((session, args, &mut *out)), now_ms);
+            }
             if let Some(wait) = wait {
                 end = BatchEnd::Blocked { index, wait };
                 break;
@@ -339,6 +347,10 @@ impl Engine {
                 let refused = self
                     .refuse_unpermitted(session, spec, args)
                     .or_else(|| self.refuse_on_oom(keyspace, session, spec, args));
+                if self.tracking.on() {
+                    // Invalidations of keys evicted for this command go before its reply.
+                    crate::tracking::before_command(self, keyspace, session, out, now_ms);
+                }
                 let answered = match refused.or_else(|| crate::persistence::refuse_write(self, session, spec, args)) {
                     Some(result) => Some(result),
                     None if session.features != 0 => self.intercept(keyspace, session, spec, args, out),
@@ -415,6 +427,9 @@ impl Engine {
         let dirty_before = if logging { self.stats.dirty.load(Ordering::Relaxed) } else { 0 };
         let mut ctx = Ctx { args, out, keyspace, session, engine: self, now_ms };
         let result = handler(&mut ctx);
+        if self.tracking.on() {
+            crate::tracking::after_dispatch(self, keyspace, session, spec, args, now_ms);
+        }
         if logging {
             crate::aof::propagate::after_command(self, keyspace, session, args, dirty_before, out, now_ms);
         }
@@ -522,6 +537,7 @@ impl Engine {
         if args[0].eq_ignore_ascii_case(b"reset") {
             transactions::reset(self, keyspace, session);
             pubsub::reset(self, session);
+            crate::tracking::reset(self, keyspace, session);
         }
         None
     }
@@ -554,7 +570,11 @@ impl Engine {
     fn process_touched(&self, keyspace: &mut Keyspace, now_ms: i64) {
         let mut touched = Vec::new();
         loop {
-            keyspace.take_touched(&mut touched);
+            if self.tracking.on() {
+                crate::tracking::take_modified(self, keyspace, &mut touched, now_ms);
+            } else {
+                keyspace.take_touched(&mut touched);
+            }
             if touched.is_empty() {
                 return;
             }
@@ -577,6 +597,7 @@ impl Engine {
         self.with_keyspace(|keyspace| {
             transactions::reset(self, keyspace, session);
             pubsub::reset(self, session);
+            crate::tracking::reset(self, keyspace, session);
         });
     }
 
@@ -598,6 +619,9 @@ impl Engine {
         pubsub::notify::after_command(self, &mut keyspace, None, now_ms);
         if keyspace.any_tracked() {
             self.process_touched(&mut keyspace, now_ms);
+        }
+        if self.tracking.on() {
+            crate::tracking::after_command(self, &mut keyspace, None, now_ms);
         }
     }
 

@@ -29,6 +29,7 @@ mod server;
 mod sets;
 mod sort;
 mod strings;
+mod tracking;
 mod transactions;
 mod zsets;
 

@@ -74,7 +74,7 @@ impl Mailbox {
     /// Queues `frame`, or closes the client if that would take its output buffer over its
     /// limits (obuf.rs): the frame is then dropped, so the inbox never holds more than the
     /// hard limit.
-    fn deliver(&self, frame: Bytes, now_ms: i64, engine: &Engine) {
+    pub(crate) fn deliver(&self, frame: Bytes, now_ms: i64, engine: &Engine) {
         if self.client.is_killed() {
             return;
         }
@@ -109,15 +109,27 @@ impl PubSubState {
 
 type Subscribers = HashMap<Bytes, HashMap<u64, Arc<Mailbox>>>;
 
-/// Every subscription of every client: channel, pattern and shard channel to mailboxes.
+/// Every subscription of every client: channel, pattern and shard channel to mailboxes; and
+/// every client's mailbox by client id, for the pushes that are not publications (client-side
+/// caching's invalidations, tracking.rs).
 #[derive(Debug, Default)]
 pub struct PubSubHub {
     subs: Mutex<[Subscribers; 3]>,
+    mailboxes: Mutex<HashMap<u64, Arc<Mailbox>>>,
 }
 
 impl PubSubHub {
     fn lock(&self) -> MutexGuard<'_, [Subscribers; 3]> {
         self.subs.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn mailboxes(&self) -> MutexGuard<'_, HashMap<u64, Arc<Mailbox>>> {
+        self.mailboxes.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The mailbox of client `id`, if it has one (it subscribed, or speaks RESP3).
+    pub(crate) fn mailbox_of(&self, id: u64) -> Option<Arc<Mailbox>> {
+        self.mailboxes().get(&id).cloned()
     }
 
     /// Every subscription of the given clients: (client id, channel or pattern, is a
@@ -172,7 +184,7 @@ fn check_channels(session: &Session, names: &[Bytes], are_patterns: bool) -> Cmd
     }
 }
 
-/// The session's pub/sub state, created (with its mailbox) on the first subscription.
+/// The session's pub/sub state, created (with its mailbox) by [`open_mailbox`].
 fn state(session: &mut Session) -> &mut PubSubState {
     let handle = session.handle.clone();
     session.pubsub.get_or_insert_with(|| {
@@ -180,6 +192,16 @@ fn state(session: &mut Session) -> &mut PubSubState {
         let mailbox = Arc::new(Mailbox { tx, client: handle });
         Box::new(PubSubState { mailbox, inbox, subs: Default::default(), next_seq: 0 })
     })
+}
+
+/// Gives the session its mailbox if it has none yet, and makes it reachable by client id:
+/// on the first subscription, and when the client switches to RESP3 (which can receive
+/// pushes in the same connection: client-side caching's invalidations).
+pub(crate) fn open_mailbox(engine: &Engine, session: &mut Session) {
+    if session.pubsub.is_none() {
+        let mailbox = state(session).mailbox.clone();
+        engine.pubsub.mailboxes().insert(session.id(), mailbox);
+    }
 }
 
 /// Refreshes the session's feature bit and CLIENT LIST counters after (un)subscribing.
@@ -201,6 +223,7 @@ fn subscribe_cmd(ctx: &mut Ctx<'_>, kind: Kind) -> CmdResult {
         return Err(CmdError::raw("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client"));
     }
     check_channels(ctx.session, &ctx.args[1..], kind == Kind::Pattern)?;
+    open_mailbox(ctx.engine, ctx.session);
     let hub = &ctx.engine.pubsub;
     for name in &ctx.args[1..] {
         let st = state(ctx.session);
@@ -283,7 +306,9 @@ pub(crate) fn reset(engine: &Engine, session: &mut Session) {
         }
     }
     update_flags(session);
-    session.pubsub = None;
+    if session.pubsub.take().is_some() {
+        engine.pubsub.mailboxes().remove(&session.id());
+    }
     session.handle.release_inbox();
 }
 

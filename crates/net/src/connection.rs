@@ -424,7 +424,10 @@ where
             input.reserve(READ_CHUNK);
         }
         let reading = input.len() < limit;
+        // The reply first: pushes its command caused (invalidations of the keys it wrote)
+        // follow it, as in Redis.
         let wake = tokio::select! {
+            biased;
             r = wait.reply() => BlockedWake::Reply(r),
             _ = sleep_until(deadline) => BlockedWake::Timeout,
             _ = handle.killed() => BlockedWake::Killed,

@@ -104,18 +104,27 @@ impl Entry {
 
 /// Keys some client watches or blocks on (with the number of registrations of each), and
 /// those of them modified since the engine last drained them, in the order first touched.
+/// With `all` set (client-side caching in broadcasting mode wants every modified key), every
+/// modified key is recorded.
 #[derive(Debug, Default)]
 pub(crate) struct Tracking {
     interest: HashMap<Box<[u8]>, u32>,
     touched: Vec<Box<[u8]>>,
+    all: bool,
 }
 
 impl Tracking {
     /// Records `key` as touched if it is tracked.
     fn note(&mut self, key: &[u8]) {
-        if self.interest.contains_key(key) && self.touched.last().is_none_or(|k| **k != *key) {
+        if (self.all || self.interest.contains_key(key)) && self.touched.last().is_none_or(|k| **k != *key) {
             self.touched.push(key.into());
         }
+    }
+
+    /// Whether modifications are recorded at all: the hot path's one test.
+    #[inline]
+    fn active(&self) -> bool {
+        self.all || !self.interest.is_empty()
     }
 }
 
@@ -256,7 +265,7 @@ impl Db {
 
     /// Removes entry `i` of the main table, keeping the value accounting; returns its value.
     pub(crate) fn remove_main_index(&mut self, i: usize) -> Value {
-        if !self.tracking.interest.is_empty() {
+        if self.tracking.active() {
             if let Some((key, _)) = self.main.get_index(i) {
                 self.tracking.note(key);
             }
@@ -569,7 +578,7 @@ impl Db {
     /// emptiness check when nothing is tracked.
     #[inline]
     fn touch_tracked(&mut self, key: &[u8]) {
-        if !self.tracking.interest.is_empty() {
+        if self.tracking.active() {
             self.tracking.note(key);
         }
     }
@@ -580,7 +589,7 @@ impl Db {
         if self.tracking.interest.is_empty() {
             return;
         }
-        let Tracking { interest, touched } = &mut self.tracking;
+        let Tracking { interest, touched, .. } = &mut self.tracking;
         for key in interest.keys() {
             let present = self.main.find(key).is_some() || other.is_some_and(|o| o.main.find(key).is_some());
             if present {
@@ -605,8 +614,18 @@ impl Db {
             }
         }
         if self.tracking.interest.is_empty() {
-            self.tracking.touched.clear();
+            if !self.tracking.all {
+                self.tracking.touched.clear();
+            }
             self.tracking.interest.shrink_to(64);
+        }
+    }
+
+    /// Records every modified key from now on (`true`), or only tracked ones (`false`).
+    pub fn track_all(&mut self, all: bool) {
+        self.tracking.all = all;
+        if !self.tracking.active() {
+            self.tracking.touched.clear();
         }
     }
 

@@ -26,6 +26,8 @@ pub struct Keyspace {
     next_expire_db: usize,
     /// Registrations of tracked keys, over all databases.
     tracked: usize,
+    /// Every modified key is recorded ([`Keyspace::track_all`]).
+    track_all: bool,
     /// Eviction pool and counters (see [`crate::evict`]).
     pub(crate) evict: crate::evict::EvictState,
     /// The keyspace events the databases record (see [`Keyspace::set_event_mask`]).
@@ -41,6 +43,7 @@ impl Keyspace {
             misses: 0,
             next_expire_db: 0,
             tracked: 0,
+            track_all: false,
             evict: Default::default(),
             event_mask: 0,
         }
@@ -129,13 +132,24 @@ impl Keyspace {
     /// Whether any key of any database is tracked: the engine drains touched keys only then.
     #[inline]
     pub fn any_tracked(&self) -> bool {
-        self.tracked > 0
+        self.tracked > 0 || self.track_all
+    }
+
+    /// Records every modified key of every database from now on (`true`: client-side
+    /// caching's broadcasting mode wants them all), or only tracked ones (`false`).
+    pub fn track_all(&mut self, all: bool) {
+        if self.track_all != all {
+            self.track_all = all;
+            for db in &mut self.dbs {
+                db.track_all(all);
+            }
+        }
     }
 
     /// Appends to `out` the tracked keys modified since the last call, as (database, key),
     /// database by database, each in the order first touched.
     pub fn take_touched(&mut self, out: &mut Vec<(usize, Box<[u8]>)>) {
-        if self.tracked == 0 {
+        if !self.any_tracked() {
             return;
         }
         for (i, db) in self.dbs.iter_mut().enumerate() {
@@ -308,6 +322,26 @@ mod tracking_tests {
         ks.untrack(0, b"y");
         assert!(!ks.any_tracked());
         ks.db(0).set(b"y", Value::from_bytes(b"3"), false, 0);
+        assert!(touched(&mut ks).is_empty());
+    }
+
+    #[test]
+    fn track_all_records_every_modified_key_until_turned_off() {
+        let mut ks = Keyspace::new(2);
+        ks.track_all(true);
+        assert!(ks.any_tracked());
+        ks.db(0).set(b"a", Value::from_bytes(b"1"), false, 0);
+        ks.db(1).set(b"b", Value::from_bytes(b"1"), false, 0);
+        ks.db(0).get(b"a", 0, true);
+        assert_eq!(touched(&mut ks), vec![(0, "a".into()), (1, "b".into())]);
+        // A watcher coming and going does not stop the recording.
+        ks.track(0, b"x");
+        ks.untrack(0, b"x");
+        ks.db(0).set(b"c", Value::from_bytes(b"1"), false, 0);
+        assert_eq!(touched(&mut ks), vec![(0, "c".into())]);
+        ks.track_all(false);
+        assert!(!ks.any_tracked());
+        ks.db(0).set(b"d", Value::from_bytes(b"1"), false, 0);
         assert!(touched(&mut ks).is_empty());
     }
 

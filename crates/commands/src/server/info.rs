@@ -114,10 +114,11 @@ fn section(ctx: &mut Ctx<'_>, name: &str, t: &mut String) {
             let (max_out, max_in) = engine.output_limits.recent_peaks(ctx.now_ms);
             let _ = write!(
                 t,
-                "# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:{max_in}\r\nclient_recent_max_output_buffer:{max_out}\r\nblocked_clients:{}\r\ntracking_clients:0\r\n",
+                "# Clients\r\nconnected_clients:{}\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:{max_in}\r\nclient_recent_max_output_buffer:{max_out}\r\nblocked_clients:{}\r\ntracking_clients:{}\r\n",
                 engine.clients.len(),
                 config.maxclients,
                 engine.blocked_clients(),
+                engine.tracking.counts()[0],
             );
         }
         "memory" => {
@@ -129,7 +130,7 @@ fn section(ctx: &mut Ctx<'_>, name: &str, t: &mut String) {
             let maxmemory = config.maxmemory;
             let _ = write!(
                 t,
-                "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_dataset:{dataset}\r\nmaxmemory:{maxmemory}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_not_counted_for_evict:0\r\nmem_clients_slaves:0\r\nmem_clients_normal:{clients}\r\nmem_allocator:libc\r\n",
+                "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_dataset:{dataset}\r\nmaxmemory:{maxmemory}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_not_counted_for_evict:0\r\nmem_clients_slaves:0\r\nmem_clients_normal:{clients}\r\nmem_allocator:libc\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
                 human_bytes(used),
                 human_bytes(rss),
                 human_bytes(maxmemory),
@@ -140,9 +141,10 @@ fn section(ctx: &mut Ctx<'_>, name: &str, t: &mut String) {
         "stats" => {
             let s = &engine.stats;
             let ks = ctx.keyspace.stats();
+            let tracking = engine.tracking.counts();
             let _ = write!(
                 t,
-                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nevicted_clients:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\nmigrate_cached_sockets:0\r\ntotal_error_replies:{}\r\nprotocol_errors:{}\r\nhttp_probes_refused:{}\r\nclient_output_buffer_limit_disconnections:{}\r\n",
+                "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nevicted_keys:{}\r\nevicted_clients:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\nmigrate_cached_sockets:0\r\ntracking_total_keys:{}\r\ntracking_total_items:{}\r\ntracking_total_prefixes:{}\r\ntotal_error_replies:{}\r\nprotocol_errors:{}\r\nhttp_probes_refused:{}\r\nclient_output_buffer_limit_disconnections:{}\r\n",
                 s.connections.load(Ordering::Relaxed),
                 s.commands.load(Ordering::Relaxed),
                 s.net_input_bytes.load(Ordering::Relaxed),
@@ -153,6 +155,9 @@ fn section(ctx: &mut Ctx<'_>, name: &str, t: &mut String) {
                 s.evicted_clients.load(Ordering::Relaxed),
                 ks.keyspace_hits,
                 ks.keyspace_misses,
+                tracking[1],
+                tracking[2],
+                tracking[3],
                 engine.command_stats.total_errors(),
                 s.protocol_errors.load(Ordering::Relaxed),
                 s.http_probes.load(Ordering::Relaxed),

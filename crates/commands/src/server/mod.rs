@@ -51,6 +51,7 @@ fn flush_mode(ctx: &Ctx<'_>) -> CmdResult {
 pub(crate) fn flushdb(ctx: &mut Ctx<'_>) -> CmdResult {
     flush_mode(ctx)?;
     let removed = ctx.db().len() as u64;
+    crate::tracking::flushed(ctx.engine, ctx.keyspace, ctx.session, ctx.now_ms);
     ctx.db().clear();
     ctx.engine.stats.dirty.fetch_add(removed, std::sync::atomic::Ordering::Relaxed);
     ctx.out.ok();
@@ -61,6 +62,7 @@ pub(crate) fn flushdb(ctx: &mut Ctx<'_>) -> CmdResult {
 pub(crate) fn flushall(ctx: &mut Ctx<'_>) -> CmdResult {
     flush_mode(ctx)?;
     let removed = ctx.keyspace.total_keys() as u64;
+    crate::tracking::flushed(ctx.engine, ctx.keyspace, ctx.session, ctx.now_ms);
     ctx.keyspace.flush_all();
     crate::persistence::flushed_all(ctx, removed);
     ctx.out.ok();
