@@ -122,7 +122,7 @@ pub(crate) fn hello(ctx: &mut Ctx<'_>) -> CmdResult {
     out.bulk(b"mode");
     out.bulk(b"standalone");
     out.bulk(b"role");
-    out.bulk(b"master");
+    out.bulk(if ctx.engine.replication.primary().is_some() { b"replica" } else { b"master" });
     out.bulk(b"modules");
     out.array(0);
     Ok(())

@@ -14,7 +14,7 @@
 
 use bytes::{Bytes, BytesMut};
 use redoubt_commands::replication::{encode_snapshot, load_full_sync, LinkStatus, ReplicaFeed};
-use redoubt_commands::{ClientKind, Engine, Session, Transport};
+use redoubt_commands::{BatchEnd, ClientKind, Engine, Session, Transport};
 use redoubt_persist::aof::encode_command;
 use redoubt_resp::{Limits, Protocol, ReplyBuffer, RequestParser};
 use std::sync::atomic::Ordering;
@@ -397,8 +397,19 @@ async fn apply_stream(engine: &Engine, conn: &mut Conn, session: &mut Session) -
                 break;
             }
         }
+        let mut next = 0;
+        while next < batch.len() {
+            // A primary's stream holds no blocking command (they are propagated in their
+            // non-blocking form); should one come, it must not hold the stream back.
+            match engine.execute_batch(session, &batch[next..], &mut out) {
+                BatchEnd::Done => next = batch.len(),
+                BatchEnd::Blocked { index, .. } => {
+                    engine.cancel_block(session);
+                    next += index + 1;
+                }
+            }
+        }
         if !batch.is_empty() {
-            engine.execute_batch(session, &batch, &mut out);
             batch.clear();
             out.truncate(0);
             session.close_after_reply = false;
