@@ -115,6 +115,14 @@ fn a_redoubt_replica_follows_a_redoubt_primary_then_is_promoted() {
     let clients: String = q(&mut r, &[b"CLIENT", b"LIST", b"TYPE", b"master"]);
     assert!(clients.contains("flags=M"), "{clients}");
 
+    // A replica leaves eviction to its primary (replica-ignore-maxmemory yes).
+    run(&mut r, "CONFIG SET maxmemory-policy allkeys-random");
+    run(&mut r, "CONFIG SET maxmemory 1");
+    run(&mut p, "SET after-maxmemory 1");
+    let data = wait_same(&mut p, &mut r);
+    assert!(data.len() > 10, "{data:?}");
+    run(&mut r, "CONFIG SET maxmemory 0");
+
     // Promotion: writable again, and the old primary's writes no longer arrive.
     let reply: String = q(&mut r, &[b"REPLICAOF", b"NO", b"ONE"]);
     assert_eq!(reply, "OK");

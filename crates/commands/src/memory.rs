@@ -69,6 +69,11 @@ pub(crate) fn evict_to_limit(engine: &Engine, keyspace: &mut Keyspace) -> EvictO
     if maxmemory == 0 {
         return EvictOutcome::Within;
     }
+    // A replica leaves eviction to its primary, whose DELs it applies
+    // (`replica-ignore-maxmemory yes`, Redis's default).
+    if engine.replication.is_replica() && config.value("replica-ignore-maxmemory").is_none_or(|v| v == "yes") {
+        return EvictOutcome::Within;
+    }
     // Client buffers count, as in Redis: the dataset gets what they leave.
     let clients = usize::try_from(engine.clients.memory_total()).unwrap_or(usize::MAX);
     let limit = usize::try_from(maxmemory).unwrap_or(usize::MAX).saturating_sub(clients);

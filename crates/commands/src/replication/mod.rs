@@ -72,6 +72,8 @@ pub struct Replication {
     wanted: tokio::sync::watch::Sender<(u64, Option<(String, u16)>)>,
     /// Writes from clients are refused (a replica with `replica-read-only yes`).
     read_only: AtomicBool,
+    /// This server follows a primary.
+    replica: AtomicBool,
     status: AtomicU8,
     /// Offset of the primary's stream applied so far (`slave_repl_offset`).
     reploff: AtomicU64,
@@ -101,6 +103,7 @@ impl Default for Replication {
             replid: Mutex::new(new_replid()),
             wanted: tokio::sync::watch::Sender::new((0, None)),
             read_only: AtomicBool::new(false),
+            replica: AtomicBool::new(false),
             status: AtomicU8::new(LinkStatus::Connect as u8),
             reploff: AtomicU64::new(0),
             last_io_ms: AtomicI64::new(0),
@@ -275,6 +278,7 @@ impl Replication {
 
     /// Starts following `primary` (or stops, with `None`).
     fn set_primary(&self, primary: Option<(String, u16)>) {
+        self.replica.store(primary.is_some(), Ordering::Relaxed);
         self.wanted.send_modify(|(generation, p)| {
             *generation += 1;
             *p = primary;
@@ -330,6 +334,12 @@ impl Replication {
         self.feed().offset
     }
 
+    /// Whether this server follows a primary (one atomic load).
+    #[inline]
+    pub fn is_replica(&self) -> bool {
+        self.replica.load(Ordering::Relaxed)
+    }
+
     /// Whether clients' writes are refused.
     #[inline]
     pub(crate) fn read_only(&self) -> bool {
@@ -338,7 +348,7 @@ impl Replication {
 
     /// Refreshes the read-only switch from the role and `replica-read-only`.
     pub(crate) fn refresh_read_only(&self, config_read_only: bool) {
-        self.read_only.store(config_read_only && self.primary().is_some(), Ordering::Relaxed);
+        self.read_only.store(config_read_only && self.is_replica(), Ordering::Relaxed);
     }
 }
 
