@@ -13,6 +13,12 @@
 # `default` line, or requirepass alone, gives Redoubt's secure default user, whose surface is
 # data only (see docs/compatibility.md).
 #
+# Replication: the suite pairs servers on loopback (SLAVEOF 127.0.0.1 <port> run as an admin),
+# while Redoubt lets REPLICAOF name only primaries its configuration allows. This test harness
+# therefore appends
+#   --replica-allowed-primaries "127.0.0.1:* localhost:*"
+# to every start. An operator's install never gets that from here: it is a test permission.
+#
 # exec keeps the PID the suite waits for.
 #   REDOUBT_BIN  [${CARGO_TARGET_DIR:-target}/debug/redoubt, relative to the repository]
 set -eu
@@ -20,9 +26,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 bin=${REDOUBT_BIN:-${CARGO_TARGET_DIR:-$here/../target}/debug/redoubt}
 conf=${1:-}
 if [ -z "$conf" ] || [ ! -f "$conf" ] || grep -Eq '^[[:space:]]*(user|aclfile|requirepass)[[:space:]]' "$conf"; then
-    exec "$bin" "$@"
+    exec "$bin" "$@" --replica-allowed-primaries "127.0.0.1:* localhost:*"
 fi
 shift
 full=$(dirname "$conf")/redoubt-full-default.conf
 (umask 077 && printf 'user default on nopass ~* &* +@all\n' >"$full.tmp.$$" && mv -f "$full.tmp.$$" "$full")
-exec "$bin" "$conf" --include "$full" "$@"
+exec "$bin" "$conf" --include "$full" "$@" --replica-allowed-primaries "127.0.0.1:* localhost:*"

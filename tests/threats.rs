@@ -761,22 +761,34 @@ fn admin(s: &Server) -> Client {
     c
 }
 
-/// T8: `REPLICAOF <attacker>` with the application's credentials: refused, the role is
-/// unchanged.
+/// T8: `REPLICAOF <attacker>` with the application's credentials: refused by the permissions
+/// (REPLICAOF is on the admin surface); even an admin may only name a primary the
+/// configuration allows. The role is unchanged either way, and both refusals are audited.
 #[test]
 fn t08_replicaof_with_app_credentials_is_refused() {
     let s = Server::start_with_config(&exposed_config(""), &[]);
     let mut c = app(&s);
-    for cmd in [&["REPLICAOF", "10.9.9.9", "24798"][..], &["SLAVEOF", "10.9.9.9", "24798"]] {
+    for (cmd, name) in
+        [(&["REPLICAOF", "10.9.9.9", "24798"][..], "replicaof"), (&["SLAVEOF", "10.9.9.9", "24798"], "slaveof")]
+    {
         let r = c.cmd(cmd);
-        assert!(r.is_error_starting("ERR unknown command"), "{cmd:?}: {r:?}");
+        assert_eq!(r, Reply::Error(format!("NOPERM this user has no permissions to run the '{name}' command")));
     }
+    for cmd in [&["SYNC"][..], &["PSYNC", "?", "-1"]] {
+        let r = c.cmd(cmd);
+        assert!(r.is_error_starting("NOPERM"), "{cmd:?}: {r:?}");
+    }
+    let l = audit_line(&s, "permission_denied", |l| l["command"] == "replicaof");
+    assert_eq!(l["user"], "default");
+    // An admin cannot name a primary the configuration does not list.
+    let mut a = admin(&s);
+    let r = a.cmd(&["REPLICAOF", "10.9.9.9", "24798"]);
+    assert!(r.is_error_starting("ERR REPLICAOF refused: 10.9.9.9:24798 is not a primary"), "{r:?}");
+    let l = audit_line(&s, "permission_denied", |l| l["command"] == "replicaof" && l["user"] == "admin");
+    assert!(reason_has(&l, "replication"), "{l:?}");
     let info = c.cmd(&["INFO", "replication"]).text();
     assert!(info.contains("role:master"), "{info}");
     assert_eq!(c.cmd(&["SET", "t08", "still-writable"]), Reply::Status("OK".into()));
-    let l = audit_line(&s, "permission_denied", |l| l["command"] == "replicaof");
-    assert!(reason_has(&l, "replication"), "{l:?}");
-    assert_eq!(l["user"], "default");
 }
 
 /// T9: `CONFIG SET dir` + `dbfilename` + `SAVE` to write authorized_keys: refused for the

@@ -25,6 +25,19 @@ pub enum Transport {
     Unix,
 }
 
+/// What a client is to replication: CLIENT LIST's `S` and `M` flags, CLIENT KILL TYPE, and
+/// the `client-output-buffer-limit` class.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum ClientKind {
+    /// An ordinary client (or a Pub/Sub subscriber).
+    Normal = 0,
+    /// A replica this server feeds (it ran SYNC or PSYNC).
+    Replica = 1,
+    /// The link to this server's primary.
+    Primary = 2,
+}
+
 /// One connected client, shared between its connection task and the registry.
 #[derive(Debug)]
 pub struct ClientHandle {
@@ -60,6 +73,11 @@ pub struct ClientHandle {
     reply_pending: AtomicU64,
     /// Published frames delivered to the inbox and not yet taken by the socket.
     push_pending: AtomicU64,
+    /// A replica's part of the replication stream not yet taken by the socket: counted
+    /// apart (INFO `mem_clients_slaves`), since it must not make keys be evicted.
+    replica_pending: AtomicU64,
+    /// [`ClientKind`] as a byte.
+    kind: AtomicU8,
     /// When the output buffer went over its class's soft limit (unix ms; 0 when under it).
     pub(crate) soft_since_ms: AtomicI64,
     /// CLIENT NO-EVICT: `maxmemory-clients` never picks this client.
@@ -90,6 +108,8 @@ struct ClientTotals {
     query: AtomicU64,
     /// Output buffers: replies and Pub/Sub inboxes.
     output: AtomicU64,
+    /// Replicas' output buffers (the replication stream not yet sent).
+    replica_output: AtomicU64,
 }
 
 /// Size of the reply buffer Redis gives every client (`PROTO_REPLY_CHUNK_BYTES`): what CLIENT
@@ -149,9 +169,32 @@ impl ClientHandle {
         follow(&self.totals.output, p, 0);
     }
 
+    /// Records the replication stream bytes a replica's link holds that its socket has not
+    /// taken yet.
+    pub fn set_replica_pending(&self, n: u64) {
+        let old = self.replica_pending.swap(n, Ordering::Relaxed);
+        follow(&self.totals.replica_output, old, n);
+    }
+
+    /// What the client is to replication.
+    pub fn kind(&self) -> ClientKind {
+        match self.kind.load(Ordering::Relaxed) {
+            1 => ClientKind::Replica,
+            2 => ClientKind::Primary,
+            _ => ClientKind::Normal,
+        }
+    }
+
+    /// Marks the client as a replica or as the link to the primary.
+    pub fn set_kind(&self, kind: ClientKind) {
+        self.kind.store(kind as u8, Ordering::Relaxed);
+    }
+
     /// Forgets every buffered byte: the client is closed.
-    pub(crate) fn release(&self) {
+    pub fn release(&self) {
         self.release_inbox();
+        let s = self.replica_pending.swap(0, Ordering::Relaxed);
+        follow(&self.totals.replica_output, s, 0);
         let r = self.reply_pending.swap(0, Ordering::Relaxed);
         follow(&self.totals.output, r, 0);
         let q = self.query_buffer.swap(0, Ordering::Relaxed) + self.argv_mem.swap(0, Ordering::Relaxed);
@@ -161,7 +204,9 @@ impl ClientHandle {
     /// Bytes in the output buffer: replies not yet written and the Pub/Sub inbox (CLIENT
     /// LIST `omem`, what `client-output-buffer-limit` limits).
     pub fn output_pending(&self) -> u64 {
-        self.reply_pending.load(Ordering::Relaxed) + self.push_pending.load(Ordering::Relaxed)
+        self.reply_pending.load(Ordering::Relaxed)
+            + self.push_pending.load(Ordering::Relaxed)
+            + self.replica_pending.load(Ordering::Relaxed)
     }
 
     /// Reply bytes produced and not yet taken by the socket.
@@ -213,6 +258,11 @@ impl ClientHandle {
     /// unix socket; `N` when none.
     fn flags(&self) -> String {
         let mut f = String::new();
+        match self.kind() {
+            ClientKind::Replica => f.push('S'),
+            ClientKind::Primary => f.push('M'),
+            ClientKind::Normal => {}
+        }
         if self.is_subscriber() {
             f.push('P');
         }
@@ -330,6 +380,8 @@ impl ClientRegistry {
             argv_mem: AtomicU64::new(0),
             reply_pending: AtomicU64::new(0),
             push_pending: AtomicU64::new(0),
+            replica_pending: AtomicU64::new(0),
+            kind: AtomicU8::new(ClientKind::Normal as u8),
             soft_since_ms: AtomicI64::new(0),
             no_evict: AtomicBool::new(false),
             totals: self.totals.clone(),
@@ -358,8 +410,14 @@ impl ClientRegistry {
         self.totals.output.load(Ordering::Relaxed)
     }
 
-    /// Bytes in every client's buffers, input and output: what counts towards `maxmemory`
-    /// and `maxmemory-clients`.
+    /// Bytes in replicas' output buffers (INFO `mem_clients_slaves`): in `used_memory`, not
+    /// counted for eviction (Redis's `freeMemoryGetNotCountedMemory`).
+    pub fn replica_output_total(&self) -> u64 {
+        self.totals.replica_output.load(Ordering::Relaxed)
+    }
+
+    /// Bytes in every client's buffers but replicas' output, input and output: what counts
+    /// towards `maxmemory` and `maxmemory-clients`.
     pub fn memory_total(&self) -> u64 {
         self.output_total() + self.totals.query.load(Ordering::Relaxed)
     }

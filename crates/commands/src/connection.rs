@@ -126,7 +126,7 @@ pub(crate) fn hello(ctx: &mut Ctx<'_>) -> CmdResult {
     out.bulk(b"mode");
     out.bulk(b"standalone");
     out.bulk(b"role");
-    out.bulk(b"master");
+    out.bulk(if ctx.engine.replication.primary().is_some() { b"replica" } else { b"master" });
     out.bulk(b"modules");
     out.array(0);
     Ok(())
@@ -214,16 +214,13 @@ fn publish_own_state(ctx: &mut Ctx<'_>) {
 pub(crate) fn client_list(ctx: &mut Ctx<'_>) -> CmdResult {
     publish_own_state(ctx);
     let mut ids: Option<Vec<u64>> = None;
-    let mut kind_filter: Option<bool> = None; // Some(true): normal clients match
+    let mut kind_filter: Option<ClientClass> = None;
     let mut i = 2;
     while i < ctx.args.len() {
         if is_opt(&ctx.args[i], "TYPE") && i + 1 < ctx.args.len() {
             let t = String::from_utf8_lossy(&ctx.args[i + 1]).to_lowercase();
-            kind_filter = Some(match t.as_str() {
-                "normal" => true,
-                "master" | "replica" | "slave" | "pubsub" => false,
-                _ => return Err(CmdError::err(format!("Unknown client type '{t}'"))),
-            });
+            kind_filter =
+                Some(ClientClass::parse(&t).ok_or_else(|| CmdError::err(format!("Unknown client type '{t}'")))?);
             i += 2;
         } else if is_opt(&ctx.args[i], "ID") && i + 1 < ctx.args.len() {
             let mut list = Vec::new();
@@ -241,7 +238,8 @@ pub(crate) fn client_list(ctx: &mut Ctx<'_>) -> CmdResult {
     }
     let mut text = String::new();
     for c in ctx.engine.clients.all() {
-        if kind_filter == Some(false) || ids.as_ref().is_some_and(|ids| !ids.contains(&c.id)) {
+        if kind_filter.is_some_and(|k| k != ClientClass::of(&c)) || ids.as_ref().is_some_and(|ids| !ids.contains(&c.id))
+        {
             continue;
         }
         text.push_str(&c.info_line(ctx.now_ms));
@@ -278,10 +276,9 @@ pub(crate) fn client_kill(ctx: &mut Ctx<'_>) -> CmdResult {
             "addr" => filter.addr = Some(value),
             "laddr" => filter.laddr = Some(value),
             "user" => filter.user = Some(value),
-            "type" => match value.to_lowercase().as_str() {
-                "normal" => filter.normal_only = Some(true),
-                "master" | "replica" | "slave" | "pubsub" => filter.normal_only = Some(false),
-                _ => return Err(CmdError::err(format!("Unknown client type '{value}'"))),
+            "type" => match ClientClass::parse(&value.to_lowercase()) {
+                Some(class) => filter.class = Some(class),
+                None => return Err(CmdError::err(format!("Unknown client type '{value}'"))),
             },
             "skipme" => match value.to_lowercase().as_str() {
                 "yes" => filter.skip_me = true,
@@ -310,6 +307,40 @@ fn kill_all(ctx: &mut Ctx<'_>, victims: &[Arc<ClientHandle>]) {
             ctx.session.close_after_reply = true;
         } else {
             v.kill();
+            if v.kind() == crate::clients::ClientKind::Replica {
+                // Its buffered stream is freed now, as Redis frees a replica at once.
+                v.release();
+            }
+        }
+    }
+}
+
+/// CLIENT LIST and CLIENT KILL's TYPE: Redis's `getClientType`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ClientClass {
+    Normal,
+    Replica,
+    Primary,
+    PubSub,
+}
+
+impl ClientClass {
+    fn parse(name: &str) -> Option<ClientClass> {
+        Some(match name {
+            "normal" => ClientClass::Normal,
+            "replica" | "slave" => ClientClass::Replica,
+            "master" => ClientClass::Primary,
+            "pubsub" => ClientClass::PubSub,
+            _ => return None,
+        })
+    }
+
+    fn of(c: &ClientHandle) -> ClientClass {
+        match c.kind() {
+            crate::clients::ClientKind::Replica => ClientClass::Replica,
+            crate::clients::ClientKind::Primary => ClientClass::Primary,
+            crate::clients::ClientKind::Normal if c.is_subscriber() => ClientClass::PubSub,
+            crate::clients::ClientKind::Normal => ClientClass::Normal,
         }
     }
 }
@@ -320,7 +351,7 @@ struct KillFilter {
     addr: Option<String>,
     laddr: Option<String>,
     user: Option<String>,
-    normal_only: Option<bool>,
+    class: Option<ClientClass>,
     skip_me: bool,
     max_age: Option<i64>,
 }
@@ -330,7 +361,7 @@ impl KillFilter {
         if self.skip_me && c.id == me {
             return false;
         }
-        if self.normal_only == Some(false) {
+        if self.class.is_some_and(|k| k != ClientClass::of(c)) {
             return false;
         }
         let user = c.user.lock().unwrap_or_else(|e| e.into_inner()).clone();

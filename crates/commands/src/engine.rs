@@ -111,6 +111,8 @@ pub struct Engine {
     /// The compact encodings' thresholds (`hash-max-listpack-*`, `zset-max-listpack-*`,
     /// `set-max-intset-entries`), cached: write commands of those types read them every time.
     encoding_limits: [AtomicUsize; 5],
+    /// Replication: the feed to replicas and the role (`crate::replication`).
+    pub replication: crate::replication::Replication,
     /// The gate (users, permissions, audit), installed by the server (`crate::gate`).
     pub(crate) gate: std::sync::OnceLock<std::sync::Arc<dyn crate::gate::AccessControl>>,
 }
@@ -199,6 +201,7 @@ impl Engine {
             proto_max_bulk_len: AtomicUsize::new(0),
             query_buffer_limit: AtomicUsize::new(0),
             encoding_limits: Default::default(),
+            replication: crate::replication::Replication::default(),
             gate: std::sync::OnceLock::new(),
         };
         engine.cache_settings(&engine.config());
@@ -236,6 +239,7 @@ impl Engine {
         if let Some(v) = config.value("maxmemory-clients") {
             self.output_limits.set_maxmemory_clients(&v);
         }
+        self.replication.refresh_read_only(config.value("replica-read-only").is_none_or(|v| v == "yes"));
     }
 
     /// `maxmemory`, cached (0: no limit).
@@ -346,6 +350,7 @@ impl Engine {
                 // test for a plain session.
                 let refused = self
                     .refuse_unpermitted(session, spec, args)
+                    .or_else(|| self.refuse_on_replica(session, spec))
                     .or_else(|| self.refuse_on_oom(keyspace, session, spec, args));
                 if self.tracking.on() {
                     // Invalidations of keys evicted for this command go before its reply.
@@ -422,8 +427,8 @@ impl Engine {
         let Some(handler) = spec.handler else {
             return Ok(());
         };
-        // The append-only file: one atomic load when it is off.
-        let logging = self.aof.active();
+        // The append-only file and the replicas: two atomic loads when both are off.
+        let logging = self.propagating();
         let dirty_before = if logging { self.stats.dirty.load(Ordering::Relaxed) } else { 0 };
         let mut ctx = Ctx { args, out, keyspace, session, engine: self, now_ms };
         let result = handler(&mut ctx);
@@ -475,7 +480,8 @@ impl Engine {
         args: &[Bytes],
     ) -> Option<CmdResult> {
         let maxmemory = self.maxmemory.load(Ordering::Relaxed);
-        if maxmemory == 0 {
+        // The primary's stream is applied whatever this server's memory (as Redis does).
+        if maxmemory == 0 || session.from_primary {
             return None;
         }
         if crate::memory::enforce_maxmemory(self, keyspace, spec, session).is_ok() {
@@ -608,6 +614,7 @@ impl Engine {
         if now_ms - self.clients_cron_ms.load(Ordering::Relaxed) >= 1000 {
             self.clients_cron_ms.store(now_ms, Ordering::Relaxed);
             self.clients_cron(now_ms);
+            self.replication_cron(now_ms);
         }
         let mut keyspace = self.lock_keyspace();
         keyspace.active_expire_cycle(now_ms, ACTIVE_EXPIRE_BUDGET);

@@ -47,10 +47,6 @@ pub const ABSENT_DANGEROUS: &[(&str, &str)] = &[
     ("script", "no scripting engine"),
     ("fcall", "no scripting engine"),
     ("fcall_ro", "no scripting engine"),
-    ("replicaof", "no replication role changes (REPLICAOF is not available)"),
-    ("slaveof", "no replication role changes (SLAVEOF is not available)"),
-    ("sync", "no replication stream for clients"),
-    ("psync", "no replication stream for clients"),
     ("monitor", "no MONITOR: clients cannot snoop on others"),
     ("migrate", "no MIGRATE: the server opens no connection a client names"),
 ];
@@ -154,6 +150,9 @@ pub trait AccessControl: Send + Sync {
     /// The `user` lines that recreate every user as it is now (ACL LIST's), for CONFIG
     /// REWRITE; passwords appear only as hashes.
     fn user_lines(&self) -> Vec<String>;
+    /// The replication role changed (REPLICAOF by `session`, or `None`: the server itself):
+    /// an audit line naming the command and the new role.
+    fn role_changed(&self, _session: Option<&Session>, _command: &str, _what: &str) {}
 }
 
 impl Engine {

@@ -25,6 +25,7 @@ mod lists;
 mod memory;
 pub mod persistence;
 mod pubsub;
+pub mod replication;
 mod server;
 mod sets;
 mod sort;
@@ -34,7 +35,7 @@ mod transactions;
 mod zsets;
 
 pub use blocking::BlockWait;
-pub use clients::{ClientHandle, ClientRegistry, Transport};
+pub use clients::{ClientHandle, ClientKind, ClientRegistry, Transport};
 pub use context::{CmdError, CmdResult, Ctx};
 pub use engine::{unix_ms, BatchEnd, Engine, ServerFacts};
 pub use session::Session;

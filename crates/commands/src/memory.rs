@@ -69,6 +69,11 @@ pub(crate) fn evict_to_limit(engine: &Engine, keyspace: &mut Keyspace) -> EvictO
     if maxmemory == 0 {
         return EvictOutcome::Within;
     }
+    // A replica leaves eviction to its primary, whose DELs it applies
+    // (`replica-ignore-maxmemory yes`, Redis's default).
+    if engine.replication.is_replica() && config.value("replica-ignore-maxmemory").is_none_or(|v| v == "yes") {
+        return EvictOutcome::Within;
+    }
     // Clients over `maxmemory-clients` go before any key (Redis evicts clients before every
     // event-loop sleep): their buffers count below, and a key evicted for a client about to
     // be dropped would be lost for nothing. The cron gets here without a command's batch.

@@ -2,8 +2,8 @@
 //!
 //! A client's output buffer is what its handle counts (clients.rs): replies produced and not
 //! yet taken by the socket, and published messages waiting in its Pub/Sub inbox. Its class is
-//! `pubsub` while it has subscriptions, else `normal` (Redoubt has no replica clients; the
-//! `replica` class is accepted and kept for CONFIG GET). Per class:
+//! `replica` for a replica this server feeds (its buffer is the replication stream not yet
+//! sent), `pubsub` while it has subscriptions, else `normal`. Per class:
 //! - **hard limit**: the connection caps its reply buffer at the limit while commands write
 //!   into it (`ReplyBuffer::set_limit`), and the inbox refuses a frame that would go past it,
 //!   so one huge reply or a flood of messages never grows the server by more than the limit;
@@ -38,6 +38,7 @@ struct ClassLimits {
 
 /// Index of the classes in `client-output-buffer-limit`'s rendering.
 const NORMAL: usize = 0;
+const REPLICA: usize = 1;
 const PUBSUB: usize = 2;
 
 /// Redis's smallest `maxmemory-clients` in force (`getClientEvictionLimit`).
@@ -99,7 +100,14 @@ impl OutputLimits {
     }
 
     fn class_of(&self, client: &ClientHandle) -> &ClassLimits {
-        &self.classes[if client.is_subscriber() { PUBSUB } else { NORMAL }]
+        let class = if client.kind() == crate::clients::ClientKind::Replica {
+            REPLICA
+        } else if client.is_subscriber() {
+            PUBSUB
+        } else {
+            NORMAL
+        };
+        &self.classes[class]
     }
 
     /// The most reply bytes the client's connection may hold now: its class's hard limit less
@@ -217,7 +225,10 @@ impl Engine {
             .clients
             .all()
             .into_iter()
-            .filter(|c| !c.is_killed() && !c.no_evict.load(Ordering::Relaxed))
+            // Replicas and the primary's link are never evicted, as in Redis.
+            .filter(|c| {
+                !c.is_killed() && !c.no_evict.load(Ordering::Relaxed) && c.kind() == crate::clients::ClientKind::Normal
+            })
             .map(|c| (c.memory(), c))
             .collect();
         candidates.sort_unstable_by_key(|(m, _)| std::cmp::Reverse(*m));

@@ -203,6 +203,11 @@ fn target(engine: &Engine) -> (PathBuf, String, SaveOptions) {
     (cfg.dir.clone(), cfg.dbfilename.clone(), opts)
 }
 
+/// How snapshots are written (`rdbcompression`, `rdbchecksum`): also a replica's snapshot.
+pub(crate) fn save_options(engine: &Engine) -> SaveOptions {
+    target(engine).2
+}
+
 /// The encodings' thresholds from the configuration; LZF output bounded by `inflate_budget`.
 fn limits(engine: &Engine, inflate_budget: u64) -> Limits {
     let cfg = engine.config();

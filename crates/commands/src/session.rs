@@ -78,6 +78,12 @@ pub struct Session {
     pub(crate) propagate: Option<Vec<Vec<Bytes>>>,
     /// EXEC logged MULTI before the transaction's first write: EXEC must follow.
     pub(crate) aof_multi_open: bool,
+    /// The port a replica said it listens on (REPLCONF listening-port).
+    pub(crate) replica_port: u16,
+    /// Set by SYNC/PSYNC: the door turns this connection into a replica's link.
+    pub replica_attach: Option<Box<crate::replication::ReplicaAttach>>,
+    /// The session applies the primary's stream: no read-only or memory refusals.
+    pub from_primary: bool,
 }
 
 impl Session {
@@ -103,6 +109,9 @@ impl Session {
             pushed: false,
             propagate: None,
             aof_multi_open: false,
+            replica_port: 0,
+            replica_attach: None,
+            from_primary: false,
         }
     }
 

@@ -58,6 +58,9 @@ pub(crate) enum Kind {
     /// Redoubt: `allow-from <network> ...`, IPv4/IPv6 networks in CIDR notation (or single
     /// addresses), separated by blanks or commas; lines add up.
     AllowFrom,
+    /// Redoubt: `replica-allowed-primaries <host>:<port> ...`, primaries REPLICAOF may name
+    /// at run time (`*` as the port matches any port).
+    Primaries,
     /// `include <path>`: read another file here.
     Include,
     /// `rename-command <name> <new-name>`.
@@ -85,6 +88,7 @@ impl Kind {
                 | Kind::ReplicaOf
                 | Kind::Percentiles
                 | Kind::AllowFrom
+                | Kind::Primaries
         )
     }
 

@@ -320,5 +320,6 @@ pub(crate) static DIRECTIVES: &[Directive] = &[
     d("auth-lockout-failures", int(1, INT_MAX), "10", "Failed AUTH attempts that lock a source out.").field(F::AuthLockoutFailures).prot(),
     d("auth-lockout-seconds", int(1, INT_MAX), "300", "First lockout of a source, seconds; each new lockout doubles it, up to auth-lockout-max-seconds.").field(F::AuthLockoutSeconds).prot(),
     d("auth-lockout-max-seconds", int(1, INT_MAX), "3600", "Longest lockout of a source, seconds.").field(F::AuthLockoutMaxSeconds).prot(),
+    d("replica-allowed-primaries", Kind::Primaries, "", "Primaries an admin's REPLICAOF may name at run time, as <host>:<port> words (* as the port matches any port); the replicaof directive's primary is always allowed. Empty = REPLICAOF may only name that one. See docs/replication.md.").prot(),
     d("seal-key-file", STR, "", "Key file of sealed files: when set, snapshots and the append-only file are written encrypted and authenticated (ChaCha20-Poly1305) and only sealed files are loaded (`redoubt seal` converts a plain snapshot or AOF directory). One line of 64 hex digits, made by `redoubt seal keygen FILE`; relative to the working directory. The start is refused when it is missing, malformed, or readable by group or others (chmod 600). See docs/persistence.md.").field(F::SealKeyFile).prot(),
 ];

@@ -146,6 +146,7 @@ fn multi_word_kinds_match_redis() {
             "latency-tracking-info-percentiles",
             "client-output-buffer-limit",
             "allow-from",
+            "replica-allowed-primaries",
         ]
     );
 }

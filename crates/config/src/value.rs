@@ -364,6 +364,21 @@ fn parse_allow_from(args: &[String]) -> Result<Value, String> {
     Ok(Value::Words(networks))
 }
 
+/// `replica-allowed-primaries`: `host:port` words (`*` for any port); `""` for none.
+fn parse_primaries(args: &[String]) -> Result<Value, String> {
+    let mut primaries = Vec::new();
+    for item in words_or_none(args).iter().flat_map(|a| a.split_whitespace()) {
+        let Some((host, port)) = item.rsplit_once(':') else {
+            return Err(format!("'{item}' is not <host>:<port> (the port may be *)"));
+        };
+        if host.is_empty() || (port != "*" && port.parse::<u16>().map_or(true, |p| p == 0)) {
+            return Err(format!("'{item}' is not <host>:<port> (the port may be *)"));
+        }
+        primaries.push(item.to_string());
+    }
+    Ok(Value::Words(primaries))
+}
+
 fn mask32(prefix: u8) -> u32 {
     u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0)
 }
@@ -447,6 +462,7 @@ pub(crate) fn parse(d: &Directive, args: &[String], prev: &Value) -> Result<Valu
         Kind::ReplicaOf => parse_replicaof(args)?,
         Kind::Percentiles => parse_percentiles(args)?,
         Kind::AllowFrom => parse_allow_from(args)?,
+        Kind::Primaries => parse_primaries(args)?,
         Kind::Include | Kind::RenameCommand | Kind::User | Kind::LoadModule | Kind::Sentinel | Kind::Removed => {
             return Err("this directive has no value".into())
         }
@@ -667,6 +683,19 @@ mod tests {
         );
         assert_eq!(parse_allow_from(&words(&[""])), Ok(Value::Words(Vec::new())));
         assert!(parse_allow_from(&words(&[" , "])).is_err());
+    }
+
+    #[test]
+    fn allowed_primaries_are_host_and_port_or_star() {
+        let words = |s: &[&str]| s.iter().map(|w| w.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            parse_primaries(&words(&["10.0.0.2:6379", "db.internal:*"])),
+            Ok(Value::Words(words(&["10.0.0.2:6379", "db.internal:*"])))
+        );
+        assert_eq!(parse_primaries(&words(&[""])), Ok(Value::Words(Vec::new())));
+        for bad in ["10.0.0.2", ":6379", "h:0", "h:70000", "h:x"] {
+            assert!(parse_primaries(&words(&[bad])).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -157,6 +157,13 @@ where
                     engine.close_over_output_limit(&handle);
                     break 'conn;
                 }
+                if session.replica_attach.is_some() {
+                    // SYNC/PSYNC: from now on this connection is a replica's link.
+                    if out.write_all(&mut stream, &engine, &handle).await {
+                        crate::replication::serve_replica(&mut stream, &engine, &mut session, &mut input).await;
+                    }
+                    break 'conn;
+                }
                 match end {
                     BatchEnd::Done => start += run,
                     BatchEnd::Blocked { index, wait } => {

@@ -7,6 +7,7 @@ mod access;
 mod connection;
 mod listen;
 pub mod preflight;
+mod replication;
 mod server;
 mod tls;
 mod workers;

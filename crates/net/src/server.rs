@@ -129,6 +129,9 @@ pub async fn run(config: Config, config_file: Option<String>) -> Result<(), Serv
         tasks.spawn(tls.watcher(engine.clone()));
     }
     tasks.spawn(cron(engine.clone(), hz));
+    // Replication: the `replicaof` directive's primary, then whatever REPLICAOF names.
+    redoubt_commands::replication::start_from_config(&engine);
+    tasks.spawn(crate::replication::run_links(engine.clone()));
     tasks.spawn(crate::access::housekeeping(door.clone()));
 
     let signals = wait_for_signal();

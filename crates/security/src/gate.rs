@@ -497,6 +497,12 @@ impl AccessControl for Gate {
         self.users.list()
     }
 
+    fn role_changed(&self, session: Option<&Session>, command: &str, what: &str) {
+        let source = session.map_or(AuditSource::Internal, Gate::source);
+        let user = session.map(|s| s.user.as_str());
+        self.audit(AuditEvent::RoleChange, source, user, Some(command), what);
+    }
+
     fn config_changed(&self, engine: &Engine, session: &Session, names: &[String]) {
         for name in names {
             match name.as_str() {

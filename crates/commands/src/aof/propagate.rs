@@ -17,7 +17,7 @@ impl Ctx<'_> {
     /// Whether commands are being logged: handlers build a replacement only then.
     #[inline]
     pub fn propagating(&self) -> bool {
-        self.engine.aof.active()
+        self.engine.propagating()
     }
 
     /// Logs `args` (run in the session's database) in place of the command as sent; called
@@ -86,17 +86,17 @@ pub(crate) fn after_command(
 /// Logs one command in the session's database, opening the transaction first inside EXEC.
 fn emit(engine: &Engine, session: &mut Session, args: &[Bytes]) {
     if session.in_exec && !session.aof_multi_open {
-        engine.aof.append(session.db, &[&b"MULTI"[..]]);
+        engine.propagate_record(session.db, &[&b"MULTI"[..]]);
         session.aof_multi_open = true;
     }
-    engine.aof.append(session.db, args);
+    engine.propagate_record(session.db, args);
 }
 
 /// At the end of EXEC: closes the logged transaction, and keeps EXEC itself out of the log.
 pub(crate) fn exec_done(ctx: &mut Ctx<'_>) {
     if ctx.session.aof_multi_open {
         ctx.session.aof_multi_open = false;
-        ctx.engine.aof.append(ctx.session.db, &[&b"EXEC"[..]]);
+        ctx.engine.propagate_record(ctx.session.db, &[&b"EXEC"[..]]);
     }
     ctx.propagate_nothing();
 }
@@ -106,12 +106,12 @@ pub(crate) fn exec_done(ctx: &mut Ctx<'_>) {
 pub(crate) fn served(engine: &Engine, session: &mut Session) {
     if let Some(cmds) = session.propagate.take() {
         for cmd in cmds {
-            engine.aof.append(session.db, &cmd);
+            engine.propagate_record(session.db, &cmd);
         }
     }
 }
 
 /// A key the store deleted on its own (expiry, eviction): logged as DEL.
 pub(crate) fn store_deleted(engine: &Engine, db: usize, key: &[u8]) {
-    engine.aof.append(db, &[&b"DEL"[..], key]);
+    engine.propagate_record(db, &[&b"DEL"[..], key]);
 }

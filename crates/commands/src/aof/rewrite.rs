@@ -135,7 +135,7 @@ impl Aof {
 }
 
 /// Starts a background rewrite of `ks` (held by the caller).
-fn start(engine: &Engine, ks: &Keyspace, now_ms: i64) -> Result<(), String> {
+pub(crate) fn start(engine: &Engine, ks: &Keyspace, now_ms: i64) -> Result<(), String> {
     let rdb = cfg_yes(engine, "aof-use-rdb-preamble", true);
     let gc = !cfg_yes(engine, "aof-disable-auto-gc", false);
     let image = if rdb {

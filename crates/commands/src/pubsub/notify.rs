@@ -132,7 +132,7 @@ pub(crate) fn after_command(
 ) {
     let flags = engine.notify_flags();
     let mut mask = store_mask(flags);
-    if engine.aof.active() {
+    if engine.propagating() {
         // The append-only file logs the keys the store deletes on its own.
         mask |= KeyEvent::Expired.bit() | KeyEvent::Evicted.bit();
     }
@@ -166,7 +166,7 @@ fn publish_store_events(
 ) {
     let mut events = Vec::new();
     keyspace.take_events(&mut events);
-    let logging = engine.aof.active();
+    let logging = engine.propagating();
     for (db, event, key) in events {
         if logging && matches!(event, KeyEvent::Expired | KeyEvent::Evicted) {
             crate::aof::propagate::store_deleted(engine, db, &key);

@@ -122,15 +122,19 @@ fn section(ctx: &mut Ctx<'_>, name: &str, t: &mut String) {
             );
         }
         "memory" => {
-            // As in Redis, client buffers count in used_memory (and towards maxmemory).
+            // As in Redis, client buffers count in used_memory (and towards maxmemory); the
+            // replicas' buffers and the append-only file's buffer count in used_memory but
+            // not towards maxmemory (`mem_not_counted_for_evict`).
             let dataset = ctx.keyspace.used_bytes() as u64;
             let clients = engine.clients.memory_total();
-            let used = dataset + clients;
+            let replicas = engine.clients.replica_output_total();
+            let not_counted = replicas + engine.aof.buffer_length();
+            let used = dataset + clients + not_counted;
             let rss = rss_bytes();
             let maxmemory = config.maxmemory;
             let _ = write!(
                 t,
-                "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_dataset:{dataset}\r\nmaxmemory:{maxmemory}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_not_counted_for_evict:0\r\nmem_clients_slaves:0\r\nmem_clients_normal:{clients}\r\nmem_allocator:libc\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
+                "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_dataset:{dataset}\r\nmaxmemory:{maxmemory}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\nmem_not_counted_for_evict:{not_counted}\r\nmem_clients_slaves:{replicas}\r\nmem_clients_normal:{clients}\r\nmem_allocator:libc\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n",
                 human_bytes(used),
                 human_bytes(rss),
                 human_bytes(maxmemory),
@@ -165,7 +169,7 @@ fn section(ctx: &mut Ctx<'_>, name: &str, t: &mut String) {
             );
         }
         "replication" => {
-            let _ = write!(t, "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_repl_offset:0\r\n");
+            crate::replication::info(engine, ctx.now_ms, t);
         }
         "cpu" => {
             let (user, sys) = cpu_seconds();

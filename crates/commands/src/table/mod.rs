@@ -12,6 +12,7 @@ mod keys;
 mod lists;
 mod persistence;
 mod pubsub;
+mod replication;
 mod server;
 mod sets;
 mod sort;
@@ -42,6 +43,7 @@ static FAMILIES: &[&[CommandSpec]] = &[
     sort::SORT,
     persistence::PERSISTENCE,
     gate::GATE,
+    replication::REPLICATION,
 ];
 
 /// Longest command name we look up without allocating; longer names are unknown anyway.
