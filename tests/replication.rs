@@ -354,6 +354,8 @@ fn replication_commands_are_refused_outside_the_admin_surface_and_towards_unlist
     assert!(common::error_text(&e).starts_with("READONLY"), "{e}");
     let ok: String = q(&mut admin, &[b"REPLICAOF", b"NO", b"ONE"]);
     assert_eq!(ok, "OK");
+    // The log is written by a background thread: wait for the second change's line.
+    audited(&s, &["role_change", "promoted to primary"]);
     let changes: Vec<_> = audited(&s, &["role_change"]);
     assert_eq!(changes.len(), 2, "{changes:?}");
     assert!(changes[0].contains(&format!("replica of 127.0.0.1:{allowed}")) && changes[0].contains("\"admin\""));
