@@ -461,6 +461,8 @@ impl Engine {
     ) -> Option<CmdResult> {
         let maxmemory = self.maxmemory.load(Ordering::Relaxed);
         if maxmemory == 0 {
+            // No limit (any more): tables grow freely. One flag test when none was set.
+            keyspace.set_growth_limit(None);
             return None;
         }
         if crate::memory::enforce_maxmemory(self, keyspace, spec, session).is_ok() {
