@@ -229,7 +229,6 @@ impl<E: DictEntry> Table<E> {
 
     /// The index of `key` whose hash (from [`Table::hash_key`] of a table with the same
     /// hasher) is `hash`.
-    #[inline]
     pub fn find_hashed(&self, key: &[u8], hash: u32) -> Option<usize> {
         if self.buckets.is_empty() {
             return None;
