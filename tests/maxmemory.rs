@@ -321,3 +321,29 @@ fn every_database_is_a_source_of_victims() {
     }
     assert!(lost >= 450, "{lost} of the evicted keys came from databases 1 and 2");
 }
+
+/// Redis's "Don't rehash if used memory exceeds maxmemory after rehash": 4096 keys fill the
+/// key table's bucket array; with the limit 10 KiB above what they use, the next keys must
+/// not double it (16 KiB more) and so evict keys that fit: the table waits with longer
+/// chains instead, as Redis's does.
+#[test]
+fn a_full_key_table_waits_instead_of_evicting() {
+    let s = common::Server::start(&["--maxmemory-policy", "allkeys-random"]);
+    let mut c = s.conn();
+    let mut pipe = redis::pipe();
+    for i in 0..4096 {
+        pipe.cmd("SET").arg(i).arg("A").ignore();
+    }
+    let _: () = pipe.query(&mut c).unwrap();
+    let limit = (info(&mut c, "memory", "used_memory") + 10 * 1024).to_string();
+    let _: () = ok(&mut c, &["CONFIG", "SET", "maxmemory", &limit]);
+    let _: () = ok(&mut c, &["SET", "k1", "v1"]);
+    let _: () = ok(&mut c, &["SET", "k2", "v2"]);
+    assert_eq!(ok::<u64>(&mut c, &["DBSIZE"]), 4098);
+    assert_eq!(evicted(&mut c), 0);
+    // Without a limit the table grows at once again.
+    let _: () = ok(&mut c, &["CONFIG", "SET", "maxmemory", "0"]);
+    let before = info(&mut c, "memory", "used_memory");
+    let _: () = ok(&mut c, &["SET", "k3", "v3"]);
+    assert!(info(&mut c, "memory", "used_memory") >= before + 16 * 1024);
+}

@@ -480,8 +480,13 @@ impl Engine {
         args: &[Bytes],
     ) -> Option<CmdResult> {
         let maxmemory = self.maxmemory.load(Ordering::Relaxed);
+        if maxmemory == 0 {
+            // No limit (any more): tables grow freely. One flag test when none was set.
+            keyspace.set_growth_limit(None);
+            return None;
+        }
         // The primary's stream is applied whatever this server's memory (as Redis does).
-        if maxmemory == 0 || session.from_primary {
+        if session.from_primary {
             return None;
         }
         if crate::memory::enforce_maxmemory(self, keyspace, spec, session).is_ok() {

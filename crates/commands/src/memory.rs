@@ -67,11 +67,13 @@ pub(crate) fn evict_to_limit(engine: &Engine, keyspace: &mut Keyspace) -> EvictO
     let config = engine.config();
     let maxmemory = config.maxmemory;
     if maxmemory == 0 {
+        keyspace.set_growth_limit(None);
         return EvictOutcome::Within;
     }
     // A replica leaves eviction to its primary, whose DELs it applies
     // (`replica-ignore-maxmemory yes`, Redis's default).
     if engine.replication.is_replica() && config.value("replica-ignore-maxmemory").is_none_or(|v| v == "yes") {
+        keyspace.set_growth_limit(None);
         return EvictOutcome::Within;
     }
     // Clients over `maxmemory-clients` go before any key (Redis evicts clients before every
@@ -81,6 +83,8 @@ pub(crate) fn evict_to_limit(engine: &Engine, keyspace: &mut Keyspace) -> EvictO
     // Client buffers count, as in Redis: the dataset gets what they leave.
     let clients = usize::try_from(engine.clients.memory_total()).unwrap_or(usize::MAX);
     let limit = usize::try_from(maxmemory).unwrap_or(usize::MAX).saturating_sub(clients);
+    // The command that follows may grow tables: only as far as the limit allows.
+    keyspace.set_growth_limit(Some(limit));
     if keyspace.used_bytes() <= limit {
         return EvictOutcome::Within;
     }

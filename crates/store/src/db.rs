@@ -186,6 +186,8 @@ pub struct Db {
     pub(crate) tracking: Tracking,
     /// Keyspace events recorded for the engine.
     pub(crate) events: Events,
+    /// Bytes this database may use before its tables defer growing (see [`Db::may_grow`]).
+    growth_budget: Option<usize>,
 }
 
 impl Default for Db {
@@ -208,6 +210,7 @@ impl Db {
             lfu: LfuConfig::default(),
             tracking: Tracking::default(),
             events: Events::default(),
+            growth_budget: None,
         }
     }
 
@@ -353,7 +356,8 @@ impl Db {
                 self.values_heap = self.values_heap.saturating_sub(old.value.heap_bytes());
             }
         } else {
-            self.main.insert_hashed(key, hash, entry);
+            let may_grow = self.may_grow(self.main.growth_bytes());
+            self.main.insert_new(key, hash, entry, may_grow);
             self.note_event(KeyEvent::New, key);
         }
         if let Some(d) = deadline {
@@ -363,10 +367,35 @@ impl Db {
 
     /// Records `deadline` for an existing `key` (hash from the main table).
     fn attach_deadline(&mut self, key: &[u8], hash: u32, deadline: i64) {
-        if let Some(entry) = self.main.find_hashed(key, hash).and_then(|i| self.main.get_index_mut(i)) {
-            entry.1.flags |= HAS_DEADLINE;
-            self.volatile.insert_hashed(key, hash, deadline);
+        let Some((_, entry)) = self.main.find_hashed(key, hash).and_then(|i| self.main.get_index_mut(i)) else {
+            return;
+        };
+        entry.flags |= HAS_DEADLINE;
+        match self.volatile.find_hashed(key, hash) {
+            Some(vi) => {
+                if let Some((_, d)) = self.volatile.get_index_mut(vi) {
+                    *d = deadline;
+                }
+            }
+            None => {
+                let may_grow = self.may_grow(self.volatile.growth_bytes());
+                self.volatile.insert_new(key, hash, deadline, may_grow);
+            }
         }
+    }
+
+    /// Whether a table may grow by `more` bytes now: always, unless a memory limit is set
+    /// ([`Db::set_growth_budget`]) and the growth would pass it (Redis's
+    /// `dictExpandAllowed`). A refused growth is deferred; see [`crate::dict`].
+    fn may_grow(&self, more: usize) -> bool {
+        more == 0 || self.growth_budget.is_none_or(|budget| self.used_bytes() + more <= budget)
+    }
+
+    /// Sets the bytes this database may use before its tables defer growing their bucket
+    /// arrays (`None`: no limit). The keyspace sets it from `maxmemory` (see
+    /// [`crate::Keyspace::set_growth_limit`]).
+    pub(crate) fn set_growth_budget(&mut self, budget: Option<usize>) {
+        self.growth_budget = budget;
     }
 
     /// Deletes `key`; returns its value (`None` if absent or expired).
@@ -560,6 +589,7 @@ impl Db {
         self.touch_tracked_present(None);
         let mut empty = Db::new();
         empty.lfu = self.lfu;
+        empty.growth_budget = self.growth_budget;
         empty.expired_keys = self.expired_keys;
         std::mem::swap(&mut empty.tracking, &mut self.tracking);
         std::mem::swap(&mut empty.events, &mut self.events);

@@ -4,20 +4,21 @@
 //!   and value is at most `hash-max-listpack-value` bytes ([`HashLimits`]), its pairs live in
 //!   one contiguous buffer of length-prefixed strings (see `pack`), in insertion order.
 //! - `hashtable`: past either limit it converts, once and for good (Redis never converts
-//!   back), to a [`Dict`] from field to value, with values of up to 22 bytes stored inline.
+//!   back), to a [`dict::Table`] of field-value pairs, a pair of up to 29 bytes in all
+//!   stored inline in its slot (see `pair`).
 //!
 //! The limits are passed to every insertion rather than stored, so CONFIG SET takes effect on
 //! the next write, as in Redis. Memory accounting ([`HashValue::heap_bytes`]) is O(1): the
-//! compact buffer is exactly sized, and the table's value heap is counted as values come
+//! compact buffer is exactly sized, and the table counts the heap its pairs own as they come
 //! and go.
 
 mod pack;
-mod small;
+mod pair;
 
-use crate::dict::Dict;
+use crate::dict;
 use crate::mem::alloc_size;
 use pack::{str_size, Pack, PackIter, PACK_MAX_BYTES};
-use small::SmallBytes;
+use pair::Pair;
 
 /// The thresholds of the compact encoding (`hash-max-listpack-entries`,
 /// `hash-max-listpack-value`).
@@ -36,36 +37,42 @@ impl Default for HashLimits {
     }
 }
 
-/// The hashtable encoding: the table and the heap its values own.
+/// The hashtable encoding: a table of [`Pair`]s (field and value in one entry).
 #[derive(Clone)]
 struct Table {
-    dict: Dict<SmallBytes>,
-    val_heap: usize,
+    dict: dict::Table<Pair>,
 }
 
 impl Table {
     fn with_capacity(n: usize) -> Table {
-        let mut dict = Dict::new();
+        let mut dict = dict::Table::new();
         dict.reserve(n);
-        Table { dict, val_heap: 0 }
+        Table { dict }
+    }
+
+    fn get(&self, field: &[u8]) -> Option<&[u8]> {
+        self.dict.find(field).and_then(|i| self.dict.entry(i)).map(Pair::value)
     }
 
     fn insert(&mut self, field: &[u8], value: &[u8]) -> bool {
-        let value = SmallBytes::new(value);
-        self.val_heap += value.heap_bytes();
-        match self.dict.insert(field, value) {
-            Some(old) => {
-                self.val_heap -= old.heap_bytes();
+        let hash = self.dict.hash_key(field);
+        let pair = Pair::new(field, value);
+        match self.dict.find_hashed(field, hash) {
+            Some(i) => {
+                self.dict.replace_at(i, pair);
                 false
             }
-            None => true,
+            None => {
+                self.dict.insert_absent(hash, pair, true);
+                true
+            }
         }
     }
 
     fn remove(&mut self, field: &[u8]) -> bool {
-        match self.dict.remove(field) {
-            Some(old) => {
-                self.val_heap -= old.heap_bytes();
+        match self.dict.find(field) {
+            Some(i) => {
+                self.dict.remove_at(i);
                 true
             }
             None => false,
@@ -73,7 +80,7 @@ impl Table {
     }
 
     fn pair(&self, index: usize) -> Option<(&[u8], &[u8])> {
-        self.dict.get_index(index).map(|(k, v)| (k, v.as_bytes()))
+        self.dict.entry(index).map(Pair::split)
     }
 }
 
@@ -117,7 +124,7 @@ impl HashValue {
     pub fn heap_bytes(&self) -> usize {
         match &self.0 {
             Repr::Pack(p) => p.heap_bytes(),
-            Repr::Table(t) => alloc_size(std::mem::size_of::<Table>()) + t.dict.mem_bytes() + t.val_heap,
+            Repr::Table(t) => alloc_size(std::mem::size_of::<Table>()) + t.dict.mem_bytes(),
         }
     }
 
@@ -138,7 +145,7 @@ impl HashValue {
     pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
         match &self.0 {
             Repr::Pack(p) => p.get(field),
-            Repr::Table(t) => t.dict.get(field).map(SmallBytes::as_bytes),
+            Repr::Table(t) => t.get(field),
         }
     }
 
@@ -227,7 +234,10 @@ impl HashValue {
                 }
                 0
             }
-            Repr::Table(t) => t.dict.scan(cursor, |k, v| f(k, v.as_bytes())),
+            Repr::Table(t) => t.dict.scan_entries(cursor, |p| {
+                let (k, v) = p.split();
+                f(k, v)
+            }),
         }
     }
 }
@@ -305,6 +315,7 @@ impl std::fmt::Debug for HashValue {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dict::DictEntry;
 
     const SMALL: HashLimits = HashLimits { max_entries: 4, max_value: 8 };
 
@@ -352,12 +363,53 @@ mod tests {
         h.insert(b"b", b"x", limits);
         h.insert(b"c", &long, limits);
         let Repr::Table(t) = &h.0 else { panic!("not converted") };
-        let vals: usize = t.dict.iter().map(|(_, v)| v.heap_bytes()).sum();
-        assert_eq!(t.val_heap, vals);
+        let pairs: usize = t.dict.entries().map(DictEntry::heap_bytes).sum();
+        // "a" and "c" with their 40-byte values are on the heap (1 + 1 + 40 bytes each).
+        assert_eq!(pairs, 2 * alloc_size(42));
+        let table = alloc_size(std::mem::size_of::<Table>()) + t.dict.mem_bytes();
+        assert_eq!(h.heap_bytes(), table);
         h.insert(b"c", b"short", limits);
         h.remove(b"a");
         let Repr::Table(t) = &h.0 else { panic!("not converted") };
-        assert_eq!(t.val_heap, 0);
+        assert_eq!(t.dict.entries().map(DictEntry::heap_bytes).sum::<usize>(), 0);
+        assert_eq!(h.get(b"c"), Some(&b"short"[..]));
+        assert_eq!(h.get(b"b"), Some(&b"x"[..]));
+        assert_eq!(h.get(b"a"), None);
+    }
+
+    #[test]
+    fn table_pairs_of_every_size() {
+        // Inline, at the inline limit, and on the heap; updates that cross the limit.
+        let mut h = HashValue::new();
+        let limits = HashLimits { max_entries: 0, max_value: 1 << 20 };
+        let big = vec![b'x'; 1000];
+        let pairs: Vec<(Vec<u8>, Vec<u8>)> = (0..200)
+            .map(|i| {
+                let f = format!("field:{i}").into_bytes();
+                let v = big[..(i * 7) % 300].to_vec();
+                (f, v)
+            })
+            .collect();
+        for (f, v) in &pairs {
+            assert!(h.insert(f, v, limits));
+        }
+        assert_eq!(h.encoding_name(), "hashtable");
+        for (f, v) in &pairs {
+            assert_eq!(h.get(f), Some(&v[..]));
+        }
+        for (f, v) in pairs.iter().rev() {
+            assert!(!h.insert(f, &v[..v.len() / 2], limits));
+            assert_eq!(h.get(f), Some(&v[..v.len() / 2]));
+        }
+        let mut seen: Vec<Vec<u8>> = h.iter().map(|(f, _)| f.to_vec()).collect();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), 200);
+        for (f, _) in &pairs {
+            assert!(h.remove(f));
+        }
+        assert!(h.is_empty());
+        assert_eq!(h.heap_bytes(), alloc_size(std::mem::size_of::<Table>()));
     }
 
     #[test]

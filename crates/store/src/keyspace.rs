@@ -32,6 +32,8 @@ pub struct Keyspace {
     pub(crate) evict: crate::evict::EvictState,
     /// The keyspace events the databases record (see [`Keyspace::set_event_mask`]).
     event_mask: u8,
+    /// Whether the databases have growth budgets (see [`Keyspace::set_growth_limit`]).
+    growth_limited: bool,
 }
 
 impl Keyspace {
@@ -46,6 +48,7 @@ impl Keyspace {
             track_all: false,
             evict: Default::default(),
             event_mask: 0,
+            growth_limited: false,
         }
     }
 
@@ -203,6 +206,32 @@ impl Keyspace {
     pub fn set_lfu_config(&mut self, cfg: LfuConfig) {
         for db in &mut self.dbs {
             db.set_lfu_config(cfg);
+        }
+    }
+
+    /// Sets the memory the dataset may use before the tables of its databases defer growing
+    /// (`maxmemory` less what clients use; `None`: no limit), as Redis's `dictExpandAllowed`
+    /// refuses a main or expires dict an expansion that would pass `maxmemory`: doubling the
+    /// bucket array of a big table would otherwise push used memory over the limit at once
+    /// and evict keys that fit. Each database gets the limit less what the others use now;
+    /// the caller refreshes it before every command. O(databases).
+    pub fn set_growth_limit(&mut self, limit: Option<usize>) {
+        match limit {
+            None if !self.growth_limited => {}
+            None => {
+                for db in &mut self.dbs {
+                    db.set_growth_budget(None);
+                }
+                self.growth_limited = false;
+            }
+            Some(limit) => {
+                let total = self.used_bytes();
+                for db in &mut self.dbs {
+                    let others = total.saturating_sub(db.used_bytes());
+                    db.set_growth_budget(Some(limit.saturating_sub(others)));
+                }
+                self.growth_limited = true;
+            }
         }
     }
 

@@ -359,3 +359,58 @@ fn for_each_entry_reports_deadlines() {
     got.sort();
     assert_eq!(got, vec![(b"p".to_vec(), None), (b"v".to_vec(), Some(NOW + 5))]);
 }
+
+/// Redis's unit/maxmemory "Don't rehash if used memory exceeds maxmemory after rehash", at
+/// the store: with a limit 10 KiB above the memory of 4096 keys, two more keys must not
+/// double the bucket array (16 KiB more), or eviction would delete keys that fit.
+#[test]
+fn tables_do_not_outgrow_the_growth_limit() {
+    let fill = |ks: &mut Keyspace| {
+        for i in 0..4096 {
+            ks.db(0).set(i.to_string().as_bytes(), s(b"A"), false, NOW);
+        }
+    };
+    // Without a limit the 4097th key doubles the bucket array: more than 10 KiB at once.
+    let mut ks = Keyspace::new(16);
+    fill(&mut ks);
+    let before = ks.used_bytes();
+    ks.db(0).set(b"k1", s(b"v1"), false, NOW);
+    assert!(ks.used_bytes() > before + 10 * 1024, "{} -> {}", before, ks.used_bytes());
+
+    // With the limit it waits, and the keys fit under it.
+    let mut ks = Keyspace::new(16);
+    fill(&mut ks);
+    let limit = ks.used_bytes() + 10 * 1024;
+    for key in [&b"k1"[..], b"k2"] {
+        ks.set_growth_limit(Some(limit));
+        ks.db(0).set(key, s(b"v1"), false, NOW);
+        assert!(ks.used_bytes() <= limit, "{} over {limit}", ks.used_bytes());
+    }
+    // Keys with a deadline: the volatile table waits too.
+    for i in 0..2048 {
+        ks.db(0).set_deadline(i.to_string().as_bytes(), NOW + 60_000, NOW);
+    }
+    let limit = ks.used_bytes() + 4 * 1024;
+    ks.set_growth_limit(Some(limit));
+    assert!(ks.db(0).set_deadline(b"3000", NOW + 60_000, NOW));
+    assert!(ks.used_bytes() <= limit, "{} over {limit}", ks.used_bytes());
+    // Past 1.618 keys per bucket the table grows anyway, limit or not.
+    let before = ks.used_bytes();
+    for i in 0..3000 {
+        ks.db(0).set(format!("more:{i}").as_bytes(), s(b"A"), false, NOW);
+    }
+    assert!(ks.used_bytes() > before + 3000 * 64);
+    assert_eq!(ks.db(0).len(), 4098 + 3000);
+    for i in 0..4096 {
+        assert!(ks.db(0).exists(i.to_string().as_bytes(), NOW));
+    }
+    // Without the limit (maxmemory 0), growth is immediate again.
+    let mut ks2 = Keyspace::new(1);
+    ks2.set_growth_limit(Some(0));
+    ks2.set_growth_limit(None);
+    for i in 0..4097 {
+        ks2.db(0).set(i.to_string().as_bytes(), s(b"A"), false, NOW);
+    }
+    let used = ks2.used_bytes();
+    assert!(used > 4097 * 64 + 8192 * 4, "{used}");
+}

@@ -27,7 +27,7 @@ pub(crate) fn varint_len(n: usize) -> usize {
 }
 
 /// Appends the varint encoding of `n`.
-fn put_varint(out: &mut Vec<u8>, mut n: usize) {
+pub(crate) fn put_varint(out: &mut Vec<u8>, mut n: usize) {
     loop {
         let low = (n & 0x7f) as u8;
         n >>= 7;
@@ -51,7 +51,7 @@ pub(crate) fn str_size(bytes: &[u8]) -> usize {
 }
 
 /// Reads the varint at `pos`: its value and the position after it.
-fn read_varint(buf: &[u8], mut pos: usize) -> Option<(usize, usize)> {
+pub(crate) fn read_varint(buf: &[u8], mut pos: usize) -> Option<(usize, usize)> {
     let mut value: usize = 0;
     let mut shift = 0u32;
     loop {
