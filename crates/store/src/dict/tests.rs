@@ -170,15 +170,7 @@ fn scan_survives_growth_and_shrinking() {
     assert!((0..1000).all(|i| seen.contains(&i)));
     check(&d);
     // A plain scan of an unchanged table returns each key exactly once.
-    let mut n = 0;
-    let mut cursor = 0;
-    loop {
-        cursor = d.scan(cursor, |_, _| n += 1);
-        if cursor == 0 {
-            break;
-        }
-    }
-    assert_eq!(n, d.len());
+    assert_eq!(full_scan_count(&d), d.len());
 }
 
 #[test]
@@ -238,15 +230,7 @@ fn growth_is_deferred_up_to_the_load_bound() {
     for j in 0..i {
         assert_eq!(d.get(&key(j)), Some(&j));
     }
-    let mut n = 0;
-    let mut cursor = 0;
-    loop {
-        cursor = d.scan(cursor, |_, _| n += 1);
-        if cursor == 0 {
-            break;
-        }
-    }
-    assert_eq!(n, d.len());
+    assert_eq!(full_scan_count(&d), d.len());
     // ...and past the bound it grows even though growth is refused.
     let k = key(i);
     let h = d.hash_key(&k);
@@ -263,4 +247,16 @@ fn growth_is_deferred_up_to_the_load_bound() {
     }
     assert_eq!(d.bucket_count(), 128);
     check(&d);
+}
+
+/// How many entries a whole SCAN of `d` (cursor 0 to 0) visits.
+fn full_scan_count<V>(d: &Dict<V>) -> usize {
+    let mut n = 0;
+    let mut cursor = 0;
+    loop {
+        cursor = d.scan(cursor, |_, _| n += 1);
+        if cursor == 0 {
+            return n;
+        }
+    }
 }
