@@ -54,9 +54,37 @@ fn run(limits: ZSetLimits, ops: usize, keyspace: u64) {
     for step in 0..ops {
         let m = member(fastrand::u64(..keyspace));
         match fastrand::u8(..10) {
-            0..=5 => {
+            0..=3 => {
                 let s = f64::from(fastrand::i32(-20..20)) / 2.0;
                 assert_eq!(z.set_score(&m, s, limits), model.set(&m, s));
+            }
+            4 | 5 => {
+                // ZADD's shape: the decision sees the current score; it may decline, keep
+                // the score, nudge it (often in place) or move the member far.
+                let choice = fastrand::u8(..4);
+                let far = f64::from(fastrand::i32(-20..20)) / 2.0;
+                let mut seen = None;
+                let got = z.upsert(&m, limits, |cur| {
+                    seen = Some(cur);
+                    match (choice, cur) {
+                        (0, _) => None,
+                        (1, Some(c)) => Some(c),
+                        (2, Some(c)) => Some(c + 0.25),
+                        _ => Some(far),
+                    }
+                });
+                let before = model.0.iter().find(|(_, x)| *x == m).map(|(s, _)| *s);
+                assert_eq!(got, before);
+                assert_eq!(seen, Some(before), "decide is called once, with the current score");
+                let new = match (choice, before) {
+                    (0, _) => None,
+                    (1, Some(c)) => Some(c),
+                    (2, Some(c)) => Some(c + 0.25),
+                    _ => Some(far),
+                };
+                if let Some(s) = new {
+                    model.set(&m, s);
+                }
             }
             6 | 7 => assert_eq!(z.remove(&m), model.remove(&m)),
             8 => {
