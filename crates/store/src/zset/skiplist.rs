@@ -11,11 +11,15 @@
 //! Levels are drawn with p = 1/4 up to 32, as Redis does; `span` on a link counts the
 //! elements it skips, which is what makes rank queries logarithmic.
 //!
-//! Each link also carries the score of the node it points to. A search compares against
-//! the link's copy and touches the next node only to step onto it (or, on a tie, to compare
-//! members): at 100k members the nodes are out of cache, and reading the next node's score
-//! for every comparison, including the last one at each level that stops the walk, was most
-//! of the cost of an insert or an update.
+//! At 100k members the nodes are out of cache and a search is a chain of cache misses, so
+//! the layout is chosen to make each step of a search one miss:
+//! - each link carries the score of the node it points to, so a search compares against
+//!   the link and reads the next node only to step onto it (or, on a score tie, to compare
+//!   members): the comparison that ends each level costs nothing;
+//! - a node's levels above the first live in one shared arena (`uppers`), a block of
+//!   `height - 1` links per node, and each link also carries the position of its target's
+//!   block, so stepping at a level above the first reads that one link and not the node.
+//!   Freed blocks go to a free list per block length and are reused as they are.
 
 use crate::dict::Dict;
 use crate::mem::alloc_size;
@@ -74,55 +78,46 @@ struct Level {
     /// The score of the node `forward` (meaningless when it is NIL); kept equal to it by
     /// every operation that links, unlinks or re-scores a node.
     score: f64,
+    /// Where the upper block of the node `forward` starts in `uppers` (meaningless when
+    /// `forward` is NIL or one level high); kept with `forward`.
+    forward_upper: u32,
 }
 
-const EMPTY_LEVEL: Level = Level { forward: NIL, span: 0, score: 0.0 };
+const EMPTY_LEVEL: Level = Level { forward: NIL, span: 0, score: 0.0, forward_upper: NIL };
 
-/// A node: its member and score, the link back, and its links forward (level 0 inline,
-/// higher levels, which three nodes in four lack, in a boxed slice).
+/// A node: its member and score, the link back, its first link forward, and where its
+/// higher links (which three nodes in four lack) are in `uppers`.
 #[derive(Clone)]
 struct Node {
     member: Member,
     score: f64,
     backward: u32,
+    /// Start of the node's block of `height - 1` links in `uppers` (NIL when height is 1).
+    upper: u32,
+    height: u8,
     level0: Level,
-    upper: Box<[Level]>,
 }
 
 impl Node {
-    fn new(member: &[u8], score: f64, height: usize) -> Node {
+    fn new(member: &[u8], score: f64, height: usize, upper: u32) -> Node {
         Node {
             member: Member::new(member),
             score,
             backward: NIL,
+            upper,
+            // At most MAX_LEVEL (32).
+            height: height as u8,
             level0: EMPTY_LEVEL,
-            upper: vec![EMPTY_LEVEL; height.saturating_sub(1)].into_boxed_slice(),
         }
     }
 
     fn height(&self) -> usize {
-        1 + self.upper.len()
+        usize::from(self.height)
     }
 
-    fn level(&self, i: usize) -> Level {
-        if i == 0 {
-            self.level0
-        } else {
-            self.upper.get(i - 1).copied().unwrap_or(EMPTY_LEVEL)
-        }
-    }
-
-    fn level_mut(&mut self, i: usize) -> &mut Level {
-        if i == 0 {
-            &mut self.level0
-        } else {
-            &mut self.upper[i - 1]
-        }
-    }
-
-    /// Heap owned by the node itself (member and upper levels).
+    /// Heap owned by the node itself (its member).
     fn heap_bytes(&self) -> usize {
-        self.member.heap_bytes() + alloc_size(self.upper.len() * std::mem::size_of::<Level>())
+        self.member.heap_bytes()
     }
 
     /// Whether this node sorts before (`score`, `member`).
@@ -142,11 +137,18 @@ fn random_level() -> usize {
 #[derive(Clone)]
 pub(crate) struct SkipList {
     nodes: Vec<Node>,
+    /// The nodes' links above the first, a block per node (see the module documentation).
+    uppers: Vec<Level>,
+    /// Per block length, the first free block of that length (NIL, or past the end, if
+    /// none); a free block's first link's `forward` is the next free block of its length.
+    free_uppers: Vec<u32>,
+    /// Links in free blocks: when they are three in four, the arena is compacted.
+    upper_free: usize,
     /// Levels in use (at least 1).
     level: usize,
     /// The last node, or NIL when empty.
     tail: u32,
-    /// Heap owned by the nodes' members and upper levels.
+    /// Heap owned by the nodes' members.
     node_heap: usize,
     dict: Dict<f64>,
 }
@@ -154,9 +156,19 @@ pub(crate) struct SkipList {
 impl SkipList {
     /// An empty skiplist.
     pub(crate) fn new() -> SkipList {
-        let head = Node::new(b"", 0.0, MAX_LEVEL);
+        // The header's block is the first in the arena.
+        let head = Node::new(b"", 0.0, MAX_LEVEL, 0);
         let node_heap = head.heap_bytes();
-        SkipList { nodes: vec![head], level: 1, tail: NIL, node_heap, dict: Dict::new() }
+        SkipList {
+            nodes: vec![head],
+            uppers: vec![EMPTY_LEVEL; MAX_LEVEL - 1],
+            free_uppers: Vec::new(),
+            upper_free: 0,
+            level: 1,
+            tail: NIL,
+            node_heap,
+            dict: Dict::new(),
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
@@ -165,7 +177,88 @@ impl SkipList {
 
     /// Heap bytes owned: arena, nodes' own heap, and the member table.
     pub(crate) fn heap_bytes(&self) -> usize {
-        alloc_size(self.nodes.capacity() * std::mem::size_of::<Node>()) + self.node_heap + self.dict.mem_bytes()
+        alloc_size(self.nodes.capacity() * std::mem::size_of::<Node>())
+            + alloc_size(self.uppers.capacity() * std::mem::size_of::<Level>())
+            + alloc_size(self.free_uppers.capacity() * std::mem::size_of::<u32>())
+            + self.node_heap
+            + self.dict.mem_bytes()
+    }
+
+    /// Node `x`'s link at level `i` (below its height).
+    fn link_of(&self, x: u32, i: usize) -> Level {
+        let n = self.node(x);
+        if i == 0 {
+            n.level0
+        } else {
+            self.uppers[n.upper as usize + i - 1]
+        }
+    }
+
+    /// Node `x`'s link at level `i` (below its height), mutably.
+    fn link_of_mut(&mut self, x: u32, i: usize) -> &mut Level {
+        if i == 0 {
+            &mut self.nodes[x as usize].level0
+        } else {
+            let at = self.nodes[x as usize].upper as usize + i - 1;
+            &mut self.uppers[at]
+        }
+    }
+
+    /// A block of `len` (at least 1) empty links in `uppers`: a freed one if there is one.
+    fn alloc_upper(&mut self, len: usize) -> u32 {
+        let free = self.free_uppers.get(len).copied().unwrap_or(NIL);
+        if free != NIL {
+            self.free_uppers[len] = self.uppers[free as usize].forward;
+            self.upper_free -= len;
+            self.uppers[free as usize..free as usize + len].fill(EMPTY_LEVEL);
+            return free;
+        }
+        // Positions are u32 with NIL reserved, as node indices are.
+        assert!(self.uppers.len() + len < NIL as usize, "skiplist: upper-level arena full");
+        let at = self.uppers.len() as u32;
+        self.uppers.resize(self.uppers.len() + len, EMPTY_LEVEL);
+        at
+    }
+
+    /// Returns the block of `len` links at `at` to its free list.
+    fn free_upper(&mut self, at: u32, len: usize) {
+        if self.free_uppers.len() <= len {
+            self.free_uppers.resize(len + 1, NIL);
+        }
+        self.uppers[at as usize].forward = self.free_uppers[len];
+        self.free_uppers[len] = at;
+        self.upper_free += len;
+    }
+
+    /// Rebuilds `uppers` with the live blocks only, in node order, when most of it is free
+    /// (the set shrank), so that its memory goes back as the node arena's does. O(n), after
+    /// at least 3n/4 removals since the last one.
+    fn compact_uppers(&mut self) {
+        if self.uppers.len() < 256 || (self.uppers.len() - self.upper_free) * 4 >= self.uppers.len() {
+            return;
+        }
+        let mut fresh = Vec::with_capacity((self.uppers.len() - self.upper_free) * 2);
+        for n in &mut self.nodes {
+            if n.height > 1 {
+                let (at, len) = (n.upper as usize, n.height() - 1);
+                // Fewer links than before, and the old ones fit in u32 positions.
+                n.upper = fresh.len() as u32;
+                fresh.extend_from_slice(&self.uppers[at..at + len]);
+            }
+        }
+        self.uppers = fresh;
+        self.free_uppers = Vec::new();
+        self.upper_free = 0;
+        // Every link's copy of its target's block position.
+        let blocks: Vec<u32> = self.nodes.iter().map(|n| n.upper).collect();
+        for x in 0..self.nodes.len() {
+            for i in 0..self.nodes[x].height() {
+                let l = self.link_of_mut(x as u32, i);
+                if l.forward != NIL {
+                    l.forward_upper = blocks[l.forward as usize];
+                }
+            }
+        }
     }
 
     fn node(&self, i: u32) -> &Node {
@@ -202,13 +295,16 @@ impl SkipList {
         let mut update = [HEAD; MAX_LEVEL];
         let mut rank = [0u32; MAX_LEVEL];
         let mut x = HEAD;
+        // Where `x`'s upper block starts: above the first level the walk reads links only.
+        let mut x_upper = self.node(HEAD).upper;
         for i in (0..self.level).rev() {
             rank[i] = if i == self.level - 1 { 0 } else { rank[i + 1] };
             loop {
-                let l = self.node(x).level(i);
+                let l = if i == 0 { self.node(x).level0 } else { self.uppers[x_upper as usize + i - 1] };
                 if self.link_before(l, score, member) {
                     rank[i] += l.span;
                     x = l.forward;
+                    x_upper = l.forward_upper;
                 } else {
                     break;
                 }
@@ -252,7 +348,9 @@ impl SkipList {
     fn insert_node(&mut self, member: &[u8], score: f64) {
         // Indices are u32 with NIL reserved, as in Dict.
         assert!(self.nodes.len() < NIL as usize, "skiplist: more than 2^32-2 entries");
-        let node = Node::new(member, score, random_level());
+        let height = random_level();
+        let upper = if height > 1 { self.alloc_upper(height - 1) } else { NIL };
+        let node = Node::new(member, score, height, upper);
         self.node_heap += node.heap_bytes();
         let new = self.nodes.len() as u32;
         self.nodes.push(node);
@@ -271,24 +369,20 @@ impl SkipList {
             for i in self.level..height {
                 rank[i] = 0;
                 update[i] = HEAD;
-                self.node_mut(HEAD).level_mut(i).span = linked;
+                self.link_of_mut(HEAD, i).span = linked;
             }
             self.level = height;
         }
+        let x_upper = self.node(x).upper;
         for i in 0..height {
-            let prev = self.node(update[i]).level(i);
-            let xl = self.node_mut(x).level_mut(i);
-            xl.forward = prev.forward;
-            xl.score = prev.score;
-            xl.span = prev.span - (rank[0] - rank[i]);
-            let prev_level = self.node_mut(update[i]).level_mut(i);
-            prev_level.forward = x;
-            prev_level.score = score;
-            prev_level.span = (rank[0] - rank[i]) + 1;
+            let prev = self.link_of(update[i], i);
+            *self.link_of_mut(x, i) = Level { span: prev.span - (rank[0] - rank[i]), ..prev };
+            *self.link_of_mut(update[i], i) =
+                Level { forward: x, span: (rank[0] - rank[i]) + 1, score, forward_upper: x_upper };
         }
         // Links above the node's height now skip one more element.
         for (i, &u) in update.iter().enumerate().take(self.level).skip(height) {
-            self.node_mut(u).level_mut(i).span += 1;
+            self.link_of_mut(u, i).span += 1;
         }
         self.node_mut(x).backward = if update[0] == HEAD { NIL } else { update[0] };
         let next = self.node(x).level0.forward;
@@ -302,15 +396,12 @@ impl SkipList {
     /// Unlinks node `x` whose predecessors are `update`; it stays in the arena.
     fn unlink(&mut self, x: u32, update: &[u32; MAX_LEVEL]) {
         for (i, &u) in update.iter().enumerate().take(self.level) {
-            let ul = self.node(u).level(i);
+            let ul = self.link_of(u, i);
             if ul.forward == x {
-                let xl = self.node(x).level(i);
-                let l = self.node_mut(u).level_mut(i);
-                l.span = l.span + xl.span - 1;
-                l.forward = xl.forward;
-                l.score = xl.score;
+                let xl = self.link_of(x, i);
+                *self.link_of_mut(u, i) = Level { span: ul.span + xl.span - 1, ..xl };
             } else {
-                let l = self.node_mut(u).level_mut(i);
+                let l = self.link_of_mut(u, i);
                 l.span = l.span.saturating_sub(1);
             }
         }
@@ -320,7 +411,7 @@ impl SkipList {
         } else {
             self.tail = back;
         }
-        while self.level > 1 && self.node(HEAD).level(self.level - 1).forward == NIL {
+        while self.level > 1 && self.link_of(HEAD, self.level - 1).forward == NIL {
             self.level -= 1;
         }
     }
@@ -336,8 +427,9 @@ impl SkipList {
             };
             let (update, _) = self.search(score, &member);
             let height = self.node(last).height();
+            // The moved node keeps its upper block, so only `forward` changes.
             for (i, &u) in update.iter().enumerate().take(height) {
-                let l = self.node_mut(u).level_mut(i);
+                let l = self.link_of_mut(u, i);
                 if l.forward == last {
                     l.forward = x;
                 }
@@ -351,6 +443,10 @@ impl SkipList {
         }
         let node = self.nodes.swap_remove(x as usize);
         self.node_heap -= node.heap_bytes();
+        if node.height > 1 {
+            self.free_upper(node.upper, node.height() - 1);
+            self.compact_uppers();
+        }
         if self.nodes.capacity() > 64 && self.nodes.len() * 4 < self.nodes.capacity() {
             self.nodes.shrink_to(self.nodes.len() * 2);
         }
@@ -399,8 +495,9 @@ impl SkipList {
         let back_ok = update[0] == HEAD || self.node(update[0]).score < new;
         let next_ok = n.level0.forward == NIL || n.level0.score > new;
         if back_ok && next_ok {
-            for (i, &u) in update.iter().enumerate().take(n.height()) {
-                self.node_mut(u).level_mut(i).score = new;
+            let height = n.height();
+            for (i, &u) in update.iter().enumerate().take(height) {
+                self.link_of_mut(u, i).score = new;
             }
             self.node_mut(x).score = new;
             return;
@@ -419,7 +516,7 @@ impl SkipList {
         let mut rank = 0usize;
         for i in (0..self.level).rev() {
             loop {
-                let l = self.node(x).level(i);
+                let l = self.link_of(x, i);
                 if l.forward == NIL {
                     break;
                 }
@@ -441,7 +538,7 @@ impl SkipList {
         let mut rank = 0usize;
         for i in (0..self.level).rev() {
             loop {
-                let l = self.node(x).level(i);
+                let l = self.link_of(x, i);
                 if l.forward == NIL {
                     break;
                 }
@@ -469,7 +566,7 @@ impl SkipList {
         let mut traversed = 0usize;
         for i in (0..self.level).rev() {
             loop {
-                let l = self.node(x).level(i);
+                let l = self.link_of(x, i);
                 if l.forward != NIL && traversed + l.span as usize <= target {
                     traversed += l.span as usize;
                     x = l.forward;
@@ -562,6 +659,33 @@ impl SkipList {
         assert_eq!(count, self.len());
         assert_eq!(self.dict.len(), self.len());
         assert_eq!(heap, self.node_heap);
+        // Upper blocks: every link of the arena belongs to exactly one live node's block or
+        // one free block.
+        let mut owner = vec![false; self.uppers.len()];
+        let mut claim = |at: u32, len: usize| {
+            for o in &mut owner[at as usize..at as usize + len] {
+                assert!(!*o, "upper link in two blocks");
+                *o = true;
+            }
+        };
+        for n in &self.nodes {
+            if n.height > 1 {
+                claim(n.upper, n.height() - 1);
+            } else {
+                assert_eq!(n.upper, NIL);
+            }
+        }
+        let mut free = 0;
+        for (len, &head) in self.free_uppers.iter().enumerate() {
+            let mut at = head;
+            while at != NIL {
+                claim(at, len);
+                free += len;
+                at = self.uppers[at as usize].forward;
+            }
+        }
+        assert_eq!(free, self.upper_free);
+        assert!(owner.iter().all(|&o| o), "upper link in no block");
         // Spans: at every level, the sum of spans to the end equals the element count
         // reachable, and each span matches the rank difference.
         let mut rank_of = vec![0usize; self.nodes.len()];
@@ -575,12 +699,15 @@ impl SkipList {
         for i in 0..self.level {
             let mut x = HEAD;
             loop {
-                let l = self.node(x).level(i);
+                let l = self.link_of(x, i);
                 if l.forward == NIL {
                     break;
                 }
                 assert_eq!(rank_of[l.forward as usize] - rank_of[x as usize], l.span as usize, "level {i}");
                 assert_eq!(l.score.to_bits(), self.node(l.forward).score.to_bits(), "level {i} link score");
+                if i > 0 {
+                    assert_eq!(l.forward_upper, self.node(l.forward).upper, "level {i} link block");
+                }
                 x = l.forward;
             }
         }

@@ -221,3 +221,32 @@ fn memory_is_tracked_and_released() {
     }
     assert!(z.heap_bytes() < big / 10, "{} vs {big}", z.heap_bytes());
 }
+
+#[test]
+fn a_shrinking_skiplist_gives_its_memory_back() {
+    let limits = ZSetLimits { max_entries: 0, max_value: 0 };
+    let mut z = ZSetValue::new();
+    let mut model = Model::default();
+    for i in 0..4000u64 {
+        let s = (i % 97) as f64;
+        z.set_score(&member(i), s, limits);
+        model.set(&member(i), s);
+    }
+    let full = z.heap_bytes();
+    for i in 0..3900u64 {
+        assert_eq!(z.remove(&member(i)), model.remove(&member(i)));
+        if i % 500 == 0 {
+            check(&z, &model);
+        }
+    }
+    check(&z, &model);
+    assert!(z.heap_bytes() * 4 < full, "{} of {full} bytes kept", z.heap_bytes());
+    // Still a working set after the arenas were compacted.
+    for i in 0..1000u64 {
+        let s = (i % 13) as f64 - 6.0;
+        assert_eq!(z.set_score(&member(i + 10_000), s, limits), model.set(&member(i + 10_000), s));
+        z.set_score(&member(3950), s, limits);
+        model.set(&member(3950), s);
+    }
+    check(&z, &model);
+}
