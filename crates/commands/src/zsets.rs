@@ -287,6 +287,28 @@ fn zadd_generic(ctx: &mut Ctx<'_>, incr: bool) -> CmdResult {
     Ok(())
 }
 
+/// Warms the cache for a pipelined batch's plain `ZADD key score member` requests on the
+/// key of the first of them (see [`ZSetValue::warm`]): a client that pipelines ZADDs
+/// then waits for one round of cache misses instead of one per command. Scores that do not
+/// parse are left out (the command will refuse them); other requests are ignored.
+pub(crate) fn warm_zadds(keyspace: &Keyspace, db: usize, requests: &[Vec<bytes::Bytes>]) {
+    let is_zadd = |a: &Vec<bytes::Bytes>| a.len() == 4 && a[0].eq_ignore_ascii_case(b"zadd");
+    let Some(key) = requests.iter().find(|a| is_zadd(a)).map(|a| &a[1]) else {
+        return;
+    };
+    // A long member would be hashed and compared a second time under the store lock.
+    const WARM_MEMBER_MAX: usize = 128;
+    let items: Vec<(&[u8], f64)> = requests
+        .iter()
+        .filter(|a| is_zadd(a) && a[1] == *key && a[3].len() <= WARM_MEMBER_MAX)
+        .filter_map(|a| parse::parse_score(&a[2]).map(|s| (&a[3][..], s)))
+        .take(redoubt_store::dict::WARM_MAX)
+        .collect();
+    if items.len() > 1 {
+        keyspace.warm_zset(db, key, &items);
+    }
+}
+
 /// `ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]`
 pub(crate) fn zadd(ctx: &mut Ctx<'_>) -> CmdResult {
     zadd_generic(ctx, false)

@@ -352,6 +352,15 @@ impl ZSetValue {
         }
     }
 
+    /// Warms the cache for setting the scores of `items` (member, new score), as a batch of
+    /// pipelined ZADDs is about to: see the skiplist's `warm`. Does nothing for a compact
+    /// set, which is small. Read-only; at most [`crate::dict::WARM_MAX`] items are used.
+    pub fn warm(&self, items: &[(&[u8], f64)]) {
+        if let Repr::Skip(s) = &self.repr {
+            s.warm(items);
+        }
+    }
+
     /// Removes `member`; returns its score.
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
         match &mut self.repr {

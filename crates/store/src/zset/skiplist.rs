@@ -21,7 +21,7 @@
 //!   block, so stepping at a level above the first reads that one link and not the node.
 //!   Freed blocks go to a free list per block length and are reused as they are.
 
-use crate::dict::Dict;
+use crate::dict::{Dict, WARM_MAX};
 use crate::mem::alloc_size;
 
 /// The highest level a node may have (Redis's `ZSKIPLIST_MAXLEVEL`).
@@ -336,6 +336,54 @@ impl SkipList {
             }
         }
         Some(old)
+    }
+
+    /// Brings into the cache what setting each (`member`, `score`) of `items` will read:
+    /// the member's table entry, and the search paths to its current place and to the place
+    /// of its new score (at most [`WARM_MAX`] items are used). The searches walk side by
+    /// side, one step of each in turn, so their cache misses overlap instead of following one
+    /// another; the commands that then run one by one find their paths in cache. Read-only:
+    /// returns a value derived from the loads only so that they are not optimised away.
+    pub(crate) fn warm(&self, items: &[(&[u8], f64)]) -> u32 {
+        let items = &items[..items.len().min(WARM_MAX)];
+        let members: Vec<&[u8]> = items.iter().map(|(m, _)| *m).collect();
+        let mut seen = self.dict.warm(&members);
+        // Each item is searched for at its new score and, if present, at its current one.
+        let mut targets: Vec<(f64, &[u8])> = Vec::with_capacity(items.len() * 2);
+        for &(member, score) in items {
+            targets.push((score, member));
+            if let Some(&old) = self.dict.get(member) {
+                if old != score {
+                    targets.push((old, member));
+                }
+            }
+        }
+        let head_upper = self.node(HEAD).upper;
+        let mut at: Vec<(u32, u32)> = vec![(HEAD, head_upper); targets.len()];
+        for i in (0..self.level).rev() {
+            loop {
+                let mut stepped = false;
+                for ((x, x_upper), &(score, member)) in at.iter_mut().zip(&targets) {
+                    let l = if i == 0 { self.node(*x).level0 } else { self.uppers[*x_upper as usize + i - 1] };
+                    if self.link_before(l, score, member) {
+                        *x = l.forward;
+                        *x_upper = l.forward_upper;
+                        stepped = true;
+                    }
+                }
+                if !stepped {
+                    break;
+                }
+            }
+        }
+        // The node each search ends before: the member's own node, or its successor.
+        for &(x, _) in &at {
+            let next = self.node(x).level0.forward;
+            if next != NIL {
+                seen = seen.wrapping_add(u32::from(self.node(next).height));
+            }
+        }
+        std::hint::black_box(seen)
     }
 
     /// Inserts a member known to be absent.

@@ -250,3 +250,28 @@ fn a_shrinking_skiplist_gives_its_memory_back() {
     }
     check(&z, &model);
 }
+
+#[test]
+fn warming_changes_nothing() {
+    let limits = ZSetLimits { max_entries: 0, max_value: 0 };
+    let mut z = ZSetValue::new();
+    let mut model = Model::default();
+    for i in 0..2000u64 {
+        let s = (i % 101) as f64;
+        z.set_score(&member(i), s, limits);
+        model.set(&member(i), s);
+    }
+    let before = z.clone();
+    let (present, absent, long) = (member(5), member(9999), vec![b'x'; 300]);
+    let items: Vec<(&[u8], f64)> =
+        vec![(&present, 7.5), (&present, 5.0), (&absent, -1.0), (&long, f64::INFINITY), (b"", f64::NEG_INFINITY)];
+    z.warm(&items);
+    assert!(z == before);
+    check(&z, &model);
+    // More items than are used, and an empty batch.
+    let many: Vec<Vec<u8>> = (0..100).map(member).collect();
+    let many: Vec<(&[u8], f64)> = many.iter().map(|m| (m.as_slice(), 3.0)).collect();
+    z.warm(&many);
+    z.warm(&[]);
+    check(&z, &model);
+}
