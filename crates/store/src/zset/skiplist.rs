@@ -20,6 +20,9 @@
 //!   `height - 1` links per node, and each link also carries the position of its target's
 //!   block, so stepping at a level above the first reads that one link and not the node.
 //!   Freed blocks go to a free list per block length and are reused as they are.
+//!
+//! What is left is the misses themselves; [`SkipList::warm`] overlaps those of a batch of
+//! updates (a client's pipelined ZADDs) by walking their searches side by side first.
 
 use crate::dict::{Dict, WARM_MAX};
 use crate::mem::alloc_size;
@@ -175,7 +178,7 @@ impl SkipList {
         self.nodes.len() - 1
     }
 
-    /// Heap bytes owned: arena, nodes' own heap, and the member table.
+    /// Heap bytes owned: the arenas, the nodes' own heap, and the member table.
     pub(crate) fn heap_bytes(&self) -> usize {
         alloc_size(self.nodes.capacity() * std::mem::size_of::<Node>())
             + alloc_size(self.uppers.capacity() * std::mem::size_of::<Level>())
