@@ -363,12 +363,17 @@ impl SkipList {
         }
         let head_upper = self.node(HEAD).upper;
         let mut at: Vec<(u32, u32)> = vec![(HEAD, head_upper); targets.len()];
+        let mut links: Vec<Level> = vec![EMPTY_LEVEL; targets.len()];
         for i in (0..self.level).rev() {
             loop {
+                // All the loads first, with no branch on what they return, so that the
+                // processor has them in flight together; then the comparisons.
+                for (l, &(x, x_upper)) in links.iter_mut().zip(&at) {
+                    *l = if i == 0 { self.node(x).level0 } else { self.uppers[x_upper as usize + i - 1] };
+                }
                 let mut stepped = false;
-                for ((x, x_upper), &(score, member)) in at.iter_mut().zip(&targets) {
-                    let l = if i == 0 { self.node(*x).level0 } else { self.uppers[*x_upper as usize + i - 1] };
-                    if self.link_before(l, score, member) {
+                for ((x, x_upper), (l, &(score, member))) in at.iter_mut().zip(links.iter().zip(&targets)) {
+                    if self.link_before(*l, score, member) {
                         *x = l.forward;
                         *x_upper = l.forward_upper;
                         stepped = true;
