@@ -589,6 +589,36 @@ fn large_sets_are_logarithmic() {
 }
 
 #[test]
+fn pipelined_zadds_apply_in_order() {
+    // A batch of plain ZADDs on one large set is warmed before it runs; the replies and the
+    // result must be those of the commands run one by one.
+    let s = common::Server::start(&[]);
+    let mut c = s.conn();
+    let mut pipe = redis::pipe();
+    for i in 0..300 {
+        pipe.cmd("ZADD").arg("big").arg(i % 17).arg(format!("m{i}")).ignore();
+    }
+    let _: () = pipe.query(&mut c).unwrap();
+    assert_eq!(ok::<String>(&mut c, &["OBJECT", "ENCODING", "big"]), "skiplist");
+    let long = "l".repeat(200);
+    let mut pipe = redis::pipe();
+    pipe.cmd("ZADD").arg("big").arg(100).arg("m1");
+    pipe.cmd("ZADD").arg("big").arg(-5).arg("m1");
+    pipe.cmd("ZADD").arg("other").arg(1).arg("m1");
+    pipe.cmd("ZADD").arg("big").arg(2.5).arg("new");
+    pipe.cmd("zadd").arg("big").arg("+inf").arg(&long);
+    pipe.cmd("ZADD").arg("big").arg(0).arg("m0");
+    pipe.cmd("ZADD").arg("big").arg(-5).arg("m1");
+    pipe.cmd("ZSCORE").arg("big").arg("m1");
+    let replies: (i64, i64, i64, i64, i64, i64, i64, f64) = pipe.query(&mut c).unwrap();
+    assert_eq!(replies, (0, 0, 1, 1, 1, 0, 0, -5.0));
+    assert_eq!(strs(&mut c, &["ZRANGE", "big", "0", "2", "WITHSCORES"]), ["m1", "-5", "m0", "0", "m102", "0"]);
+    assert_eq!(ok::<i64>(&mut c, &["ZRANK", "big", "new"]), 1 + 18 + 17 + 18);
+    assert_eq!(strs(&mut c, &["ZRANGE", "big", "-1", "-1"]), [long]);
+    assert_eq!(ok::<i64>(&mut c, &["ZCARD", "big"]), 302);
+}
+
+#[test]
 fn hostile_arguments() {
     let s = common::Server::start(&[]);
     let mut c = s.conn();

@@ -302,6 +302,7 @@ impl Engine {
         }
         if requests.len() > 1 {
             warm_keys(&keyspace, session.db, requests);
+            crate::zsets::warm_zadds(&keyspace, session.db, requests);
         }
         let mut clock = Instant::now();
         let mut end = BatchEnd::Done;

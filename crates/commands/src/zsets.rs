@@ -160,34 +160,41 @@ fn zadd_apply<'a>(
     out: &mut AddOutcome,
 ) -> CmdResult {
     for (score, member) in pairs {
-        match z.score(member) {
+        let mut nan = false;
+        // One lookup of the member serves the options' decision and the change.
+        z.upsert(member, limits, |cur| match cur {
             Some(cur) => {
                 if f.nx {
-                    continue;
+                    return None;
                 }
                 let new = if f.incr { cur + score } else { score };
                 if new.is_nan() {
-                    return Err(NAN_RESULT);
+                    nan = true;
+                    return None;
                 }
                 if (f.lt && new >= cur) || (f.gt && new <= cur) {
-                    continue;
+                    return None;
                 }
                 out.processed += 1;
                 out.score = new;
-                if new != cur {
-                    z.set_score(member, new, limits);
-                    out.updated += 1;
+                if new == cur {
+                    return None;
                 }
+                out.updated += 1;
+                Some(new)
             }
             None => {
                 if f.xx {
-                    continue;
+                    return None;
                 }
-                z.set_score(member, score, limits);
                 out.added += 1;
                 out.processed += 1;
                 out.score = score;
+                Some(score)
             }
+        });
+        if nan {
+            return Err(NAN_RESULT);
         }
     }
     Ok(())
@@ -241,21 +248,26 @@ fn zadd_generic(ctx: &mut Ctx<'_>, incr: bool) -> CmdResult {
     let key = &args[1];
     let mut outcome = AddOutcome::default();
     let db = ctx.keyspace.db(lk.db);
-    let result = if db.exists(key, lk.now) {
-        let mut guard = db.get_mut(key, lk.now).ok_or(CmdError::wrong_type())?;
-        let Value::ZSet(z) = &mut *guard else {
-            return Err(CmdError::wrong_type());
-        };
-        zadd_apply(z, f, pairs(), limits, &mut outcome)
-    } else if f.xx {
-        Ok(())
-    } else {
-        let mut z = ZSetValue::for_first_member(args[idx + 1].len(), limits);
-        let r = zadd_apply(&mut z, f, pairs(), limits, &mut outcome);
-        if !z.is_empty() {
-            db.set(key, Value::ZSet(Box::new(z)), false, lk.now);
+    // One keyspace lookup for the common case, the key present; the guard (and its memory
+    // accounting) ends with the block.
+    let applied = {
+        let mut existing = db.get_mut(key, lk.now);
+        existing.as_mut().map(|guard| match &mut **guard {
+            Value::ZSet(z) => zadd_apply(z, f, pairs(), limits, &mut outcome),
+            _ => Err(CmdError::wrong_type()),
+        })
+    };
+    let result = match applied {
+        Some(r) => r,
+        None if f.xx => Ok(()),
+        None => {
+            let mut z = ZSetValue::for_first_member(args[idx + 1].len(), limits);
+            let r = zadd_apply(&mut z, f, pairs(), limits, &mut outcome);
+            if !z.is_empty() {
+                db.set(key, Value::ZSet(Box::new(z)), false, lk.now);
+            }
+            r
         }
-        r
     };
     mark_dirty(ctx, (outcome.added + outcome.updated) as u64);
     if outcome.added + outcome.updated > 0 {
@@ -273,6 +285,28 @@ fn zadd_generic(ctx: &mut Ctx<'_>, incr: bool) -> CmdResult {
         ctx.out.int(int_of(n));
     }
     Ok(())
+}
+
+/// Warms the cache for a pipelined batch's plain `ZADD key score member` requests on the
+/// key of the first of them (see [`ZSetValue::warm`]): a client that pipelines ZADDs
+/// then waits for one round of cache misses instead of one per command. Scores that do not
+/// parse are left out (the command will refuse them); other requests are ignored.
+pub(crate) fn warm_zadds(keyspace: &Keyspace, db: usize, requests: &[Vec<bytes::Bytes>]) {
+    let is_zadd = |a: &Vec<bytes::Bytes>| a.len() == 4 && a[0].eq_ignore_ascii_case(b"zadd");
+    let Some(key) = requests.iter().find(|a| is_zadd(a)).map(|a| &a[1]) else {
+        return;
+    };
+    // A long member would be hashed and compared a second time under the store lock.
+    const WARM_MEMBER_MAX: usize = 128;
+    let items: Vec<(&[u8], f64)> = requests
+        .iter()
+        .filter(|a| is_zadd(a) && a[1] == *key && a[3].len() <= WARM_MEMBER_MAX)
+        .filter_map(|a| parse::parse_score(&a[2]).map(|s| (&a[3][..], s)))
+        .take(redoubt_store::dict::WARM_MAX)
+        .collect();
+    if items.len() > 1 {
+        keyspace.warm_zset(db, key, &items);
+    }
 }
 
 /// `ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]`

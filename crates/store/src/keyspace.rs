@@ -91,6 +91,15 @@ impl Keyspace {
         }
     }
 
+    /// Warms the cache for setting the scores of `items` (member, new score) in the sorted
+    /// set at `key` in database `db`, if there is one (see [`crate::ZSetValue::warm`]).
+    /// Read-only: no expiry, no access clock.
+    pub fn warm_zset(&self, db: usize, key: &[u8], items: &[(&[u8], f64)]) {
+        if let Some(Value::ZSet(z)) = self.dbs.get(db).and_then(|d| d.main.get(key)).map(|e| &e.value) {
+            z.warm(items);
+        }
+    }
+
     /// Number of databases.
     pub fn db_count(&self) -> usize {
         self.dbs.len()

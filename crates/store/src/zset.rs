@@ -329,6 +329,38 @@ impl ZSetValue {
         }
     }
 
+    /// Looks `member` up once and, when `decide(its score, or None if absent)` gives a
+    /// score, sets it as [`ZSetValue::set_score`] does (adding the member, converting first
+    /// if the addition would break `limits`). Returns the score it had. For ZADD, whose
+    /// options decide from the current score; `decide` must not give NaN.
+    pub fn upsert(
+        &mut self,
+        member: &[u8],
+        limits: ZSetLimits,
+        decide: impl FnOnce(Option<f64>) -> Option<f64>,
+    ) -> Option<f64> {
+        match &mut self.repr {
+            Repr::Skip(s) => s.upsert(member, decide),
+            Repr::Compact(c) => {
+                let old = c.score(member);
+                if let Some(new) = decide(old) {
+                    debug_assert!(!new.is_nan(), "NaN score");
+                    self.set_score(member, new, limits);
+                }
+                old
+            }
+        }
+    }
+
+    /// Warms the cache for setting the scores of `items` (member, new score), as a batch of
+    /// pipelined ZADDs is about to: see the skiplist's `warm`. Does nothing for a compact
+    /// set, which is small. Read-only; at most [`crate::dict::WARM_MAX`] items are used.
+    pub fn warm(&self, items: &[(&[u8], f64)]) {
+        if let Repr::Skip(s) = &self.repr {
+            s.warm(items);
+        }
+    }
+
     /// Removes `member`; returns its score.
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
         match &mut self.repr {

@@ -83,11 +83,37 @@ fn strtod_all(text: &str) -> Option<(f64, bool)> {
     Some((if neg { -value } else { value }, nonzero))
 }
 
+/// The common case of a score, an optional `-` and at most 15 decimal digits, read without
+/// the general parser's allocations. Every such integer is exact in an `f64`, so this is
+/// what `strtod` gives (`-0` included, as `-0.0`).
+fn small_integer(arg: &[u8]) -> Option<f64> {
+    let (neg, digits) = match arg.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, arg),
+    };
+    if digits.is_empty() || digits.len() > 15 {
+        return None;
+    }
+    let mut n: u64 = 0;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        n = n * 10 + u64::from(b - b'0');
+    }
+    // At most 15 digits: below 2^53, so the conversion is exact.
+    let v = n as f64;
+    Some(if neg { -v } else { v })
+}
+
 /// A score argument, as Redis's `getDoubleFromObject`: the whole string must be a number,
 /// with no leading space, not NaN, not overflowing to infinity nor underflowing to zero.
 pub(crate) fn parse_score(arg: &[u8]) -> Option<f64> {
     if arg.is_empty() || arg.len() > 5120 || is_c_space(arg[0]) {
         return None;
+    }
+    if let Some(v) = small_integer(arg) {
+        return Some(v);
     }
     let text = std::str::from_utf8(arg).ok()?;
     let (v, nonzero) = strtod_all(text)?;
@@ -151,6 +177,22 @@ pub(crate) fn lex_range(min: &[u8], max: &[u8]) -> Result<LexRange, CmdError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn integer_scores_read_as_the_general_parser_reads_them() {
+        for text in
+            ["0", "-0", "7", "000000012345", "-99999", "999999999999999", "-123456789012345", "9007199254740993"]
+        {
+            let general = strtod_all(text).map(|(v, _)| v).unwrap();
+            let got = parse_score(text.as_bytes()).unwrap();
+            assert_eq!(got.to_bits(), general.to_bits(), "{text}");
+        }
+        assert!(parse_score(b"-0").unwrap().is_sign_negative());
+        assert_eq!(small_integer(b"1234567890123456"), None, "16 digits go to the general parser");
+        for bad in [&b"-"[..], b"1-", b"12a", b"+-1"] {
+            assert_eq!(parse_score(bad), None, "{:?}", String::from_utf8_lossy(bad));
+        }
+    }
 
     #[test]
     fn scores_parse_as_redis_does() {

@@ -54,9 +54,37 @@ fn run(limits: ZSetLimits, ops: usize, keyspace: u64) {
     for step in 0..ops {
         let m = member(fastrand::u64(..keyspace));
         match fastrand::u8(..10) {
-            0..=5 => {
+            0..=3 => {
                 let s = f64::from(fastrand::i32(-20..20)) / 2.0;
                 assert_eq!(z.set_score(&m, s, limits), model.set(&m, s));
+            }
+            4 | 5 => {
+                // ZADD's shape: the decision sees the current score; it may decline, keep
+                // the score, nudge it (often in place) or move the member far.
+                let choice = fastrand::u8(..4);
+                let far = f64::from(fastrand::i32(-20..20)) / 2.0;
+                let mut seen = None;
+                let got = z.upsert(&m, limits, |cur| {
+                    seen = Some(cur);
+                    match (choice, cur) {
+                        (0, _) => None,
+                        (1, Some(c)) => Some(c),
+                        (2, Some(c)) => Some(c + 0.25),
+                        _ => Some(far),
+                    }
+                });
+                let before = model.0.iter().find(|(_, x)| *x == m).map(|(s, _)| *s);
+                assert_eq!(got, before);
+                assert_eq!(seen, Some(before), "decide is called once, with the current score");
+                let new = match (choice, before) {
+                    (0, _) => None,
+                    (1, Some(c)) => Some(c),
+                    (2, Some(c)) => Some(c + 0.25),
+                    _ => Some(far),
+                };
+                if let Some(s) = new {
+                    model.set(&m, s);
+                }
             }
             6 | 7 => assert_eq!(z.remove(&m), model.remove(&m)),
             8 => {
@@ -192,4 +220,58 @@ fn memory_is_tracked_and_released() {
         z.remove(&member(i));
     }
     assert!(z.heap_bytes() < big / 10, "{} vs {big}", z.heap_bytes());
+}
+
+#[test]
+fn a_shrinking_skiplist_gives_its_memory_back() {
+    let limits = ZSetLimits { max_entries: 0, max_value: 0 };
+    let mut z = ZSetValue::new();
+    let mut model = Model::default();
+    for i in 0..4000u64 {
+        let s = (i % 97) as f64;
+        z.set_score(&member(i), s, limits);
+        model.set(&member(i), s);
+    }
+    let full = z.heap_bytes();
+    for i in 0..3900u64 {
+        assert_eq!(z.remove(&member(i)), model.remove(&member(i)));
+        if i % 500 == 0 {
+            check(&z, &model);
+        }
+    }
+    check(&z, &model);
+    assert!(z.heap_bytes() * 4 < full, "{} of {full} bytes kept", z.heap_bytes());
+    // Still a working set after the arenas were compacted.
+    for i in 0..1000u64 {
+        let s = (i % 13) as f64 - 6.0;
+        assert_eq!(z.set_score(&member(i + 10_000), s, limits), model.set(&member(i + 10_000), s));
+        z.set_score(&member(3950), s, limits);
+        model.set(&member(3950), s);
+    }
+    check(&z, &model);
+}
+
+#[test]
+fn warming_changes_nothing() {
+    let limits = ZSetLimits { max_entries: 0, max_value: 0 };
+    let mut z = ZSetValue::new();
+    let mut model = Model::default();
+    for i in 0..2000u64 {
+        let s = (i % 101) as f64;
+        z.set_score(&member(i), s, limits);
+        model.set(&member(i), s);
+    }
+    let before = z.clone();
+    let (present, absent, long) = (member(5), member(9999), vec![b'x'; 300]);
+    let items: Vec<(&[u8], f64)> =
+        vec![(&present, 7.5), (&present, 5.0), (&absent, -1.0), (&long, f64::INFINITY), (b"", f64::NEG_INFINITY)];
+    z.warm(&items);
+    assert!(z == before);
+    check(&z, &model);
+    // More items than are used, and an empty batch.
+    let many: Vec<Vec<u8>> = (0..100).map(member).collect();
+    let many: Vec<(&[u8], f64)> = many.iter().map(|m| (m.as_slice(), 3.0)).collect();
+    z.warm(&many);
+    z.warm(&[]);
+    check(&z, &model);
 }
