@@ -258,3 +258,29 @@ fn memory_doctor_stats_and_acl_subcommands() {
     assert_eq!(err.code(), Some("NOPERM"), "{err}");
     let _: Value = cmd(&mut c, &["MEMORY", "STATS"]).unwrap();
 }
+
+#[test]
+fn busy_polling_is_on_by_default_can_be_turned_off_and_is_fixed_at_start() {
+    let s = Server::start(&[]);
+    let mut c = s.conn();
+    let v: Vec<String> = cmd(&mut c, &["CONFIG", "GET", "busy-poll-us"]).unwrap();
+    assert_eq!(v, vec!["busy-poll-us", "50"]);
+    let e = cmd::<()>(&mut c, &["CONFIG", "SET", "busy-poll-us", "0"]).unwrap_err();
+    assert!(e.detail().unwrap().contains("can't set immutable config"), "{e:?}");
+
+    // Off: the server sleeps as soon as it has nothing to do, and serves all the same.
+    let off = Server::start(&["--busy-poll-us", "0"]);
+    let mut c = off.conn();
+    let v: Vec<String> = cmd(&mut c, &["CONFIG", "GET", "busy-poll-us"]).unwrap();
+    assert_eq!(v, vec!["busy-poll-us", "0"]);
+    for i in 0..100 {
+        let _: () = cmd(&mut c, &["SET", &format!("k{i}"), "v"]).unwrap();
+    }
+    assert_eq!(cmd::<i64>(&mut c, &["DBSIZE"]).unwrap(), 100);
+
+    // Out of range: the start is refused with the directive named.
+    let mut start = std::process::Command::new(env!("CARGO_BIN_EXE_redoubt"));
+    start.args(["--port", &common::free_port().to_string(), "--bind", "127.0.0.1", "--busy-poll-us", "5000"]);
+    let err = common::refused_start(start);
+    assert!(err.contains("busy-poll-us"), "{err}");
+}

@@ -89,7 +89,7 @@ pub(crate) fn generate() -> String {
     out.push_str("CONFIG SET refuses these with `ERR CONFIG SET failed (possibly related to argument '<name>') - can't set immutable config`.\n\n");
     for (runtime, title) in [
         (Runtime::Protected, "Protected by Redoubt (Redis would allow them)"),
-        (Runtime::Immutable, "Immutable in Redis already"),
+        (Runtime::Immutable, "Immutable in Redis already (or, for Redoubt's own `busy-poll-us`, read once at start)"),
     ] {
         let names: Vec<String> = all
             .iter()

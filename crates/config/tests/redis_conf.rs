@@ -72,6 +72,7 @@ fn the_table_invents_no_redis_directive() {
         "auth-lockout-max-seconds",
         "seal-key-file",
         "replica-allowed-primaries",
+        "busy-poll-us",
         // Valkey 9 and Redis 8.6.
         "tls-auth-clients-user",
     ];

@@ -209,6 +209,7 @@ where
                 out.buf.error(&text);
             }
         }
+        crate::busy_poll::note_batch();
         if !flush_gated(&mut stream, &mut out, &engine, &session, &mut conn).await || over_limits(&engine, &handle) {
             break;
         }

@@ -4,6 +4,7 @@
 //! SIGTERM/SIGINT.
 
 mod access;
+mod busy_poll;
 mod connection;
 mod listen;
 pub mod preflight;

@@ -113,8 +113,11 @@ pub async fn run(config: Config, config_file: Option<String>) -> Result<(), Serv
         Some(n) if n > 0 => n,
         _ => Workers::default_count(),
     };
-    let workers =
-        Arc::new(Workers::start(threads).map_err(|e| ServerError(format!("cannot start the io-threads: {e}")))?);
+    let busy_poll = engine.config().value("busy-poll-us").and_then(|v| v.parse::<u64>().ok()).unwrap_or(0);
+    let workers = Arc::new(
+        Workers::start(threads, Duration::from_micros(busy_poll))
+            .map_err(|e| ServerError(format!("cannot start the io-threads: {e}")))?,
+    );
     let mut tasks = JoinSet::new();
     for listener in tcp {
         tasks.spawn(accept_tcp(listener, engine.clone(), door.clone(), workers.clone()));

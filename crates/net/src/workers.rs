@@ -16,6 +16,7 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread::JoinHandle;
+use std::time::Duration;
 use tokio::runtime::Handle;
 use tokio::sync::oneshot;
 
@@ -29,8 +30,9 @@ pub(crate) struct Workers {
 }
 
 impl Workers {
-    /// Starts `count` workers (at least one), each a thread running a single-threaded runtime.
-    pub(crate) fn start(count: usize) -> std::io::Result<Workers> {
+    /// Starts `count` workers (at least one), each a thread running a single-threaded runtime
+    /// that busy-polls for up to `busy_poll` after a batch (busy_poll.rs; zero: never).
+    pub(crate) fn start(count: usize, busy_poll: Duration) -> std::io::Result<Workers> {
         let mut workers =
             Workers { handles: Vec::new(), next: AtomicUsize::new(0), stops: Vec::new(), threads: Vec::new() };
         for i in 0..count.max(1) {
@@ -40,6 +42,9 @@ impl Workers {
             workers.stops.push(stop);
             let thread = std::thread::Builder::new().name(format!("redoubt-worker-{i}")).spawn(move || {
                 // Runs the connections spawned onto it until the server stops.
+                if !busy_poll.is_zero() {
+                    runtime.spawn(crate::busy_poll::poll_while_busy(busy_poll));
+                }
                 let _ = runtime.block_on(stopped);
                 runtime.shutdown_background();
             })?;
