@@ -427,6 +427,8 @@ async fn apply_stream(engine: &Engine, conn: &mut Conn, session: &mut Session) -
             // More complete commands may wait in the buffer.
             continue;
         }
+        // Room for the next read (a no-op while there is enough).
+        conn.buf.reserve(READ_CHUNK);
         tokio::select! {
             biased;
             _ = handle.killed() => return Err("the link was killed (CLIENT KILL TYPE master)".into()),
@@ -436,7 +438,6 @@ async fn apply_stream(engine: &Engine, conn: &mut Conn, session: &mut Session) -
                 Ok(n) => {
                     engine.stats.net_input_bytes.fetch_add(n as u64, Ordering::Relaxed);
                     repl.touched_by_primary();
-                    conn.buf.reserve(READ_CHUNK.saturating_sub(conn.buf.capacity() - conn.buf.len()));
                 }
             },
             _ = tick.tick() => {

@@ -170,9 +170,7 @@ fn open_for_append(engine: &Engine, mut m: Manifest, log: Option<SealedLog>) -> 
     out.incr_len = incr_len;
     let total = out.current_size();
     drop(out);
-    let mut st = engine.aof.rewrite();
-    st.base_total = total;
-    st.log_listed = true;
+    engine.aof.rewrite().base_listed(total);
     Ok(())
 }
 

@@ -52,6 +52,15 @@ pub(crate) struct RewriteState {
     pub(crate) log_listed: bool,
 }
 
+impl RewriteState {
+    /// A base the manifest on disk names is in place, the log with it `total` bytes: the
+    /// base of auto-rewrite's growth from now on.
+    pub(crate) fn base_listed(&mut self, total: u64) {
+        self.base_total = total;
+        self.log_listed = true;
+    }
+}
+
 /// Bumped when logging is turned on or off: a rewrite started before that must not commit.
 static GENERATION: AtomicU64 = AtomicU64::new(0);
 
@@ -108,9 +117,7 @@ pub(crate) fn write_base_now(engine: &Engine, ks: &Keyspace, now_ms: i64) -> std
     }
     let total = out.current_size();
     drop(out);
-    let mut st = engine.aof.rewrite();
-    st.base_total = total;
-    st.log_listed = true;
+    engine.aof.rewrite().base_listed(total);
     Ok(())
 }
 
@@ -223,8 +230,7 @@ fn reap(engine: &Engine) {
             st.last_failed = false;
             st.rewrites += 1;
             st.consecutive_failures = 0;
-            st.base_total = total;
-            st.log_listed = true;
+            st.base_listed(total);
             tracing::info!("Background AOF rewrite finished successfully");
         }
         Err(e) => {
