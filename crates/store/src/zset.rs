@@ -3,9 +3,10 @@
 //! - `listpack`: while the set has at most `zset-max-listpack-entries` members, each at most
 //!   `zset-max-listpack-value` bytes, its entries are packed in one sorted byte buffer
 //!   (every operation a short linear walk, as a listpack is).
-//! - `skiplist`: past either limit the set converts, for good, to a skiplist with spans
-//!   (O(log n) insert, remove, rank and rank lookup) plus a member-to-score [`crate::Dict`]
-//!   (O(1) score lookup, SCAN cursors and random sampling).
+//! - `skiplist` (Redis's name, which OBJECT ENCODING keeps): past either limit the set
+//!   converts, for good, to a B+tree that counts the elements under each child (O(log n)
+//!   insert, remove, rank and rank lookup, with fewer cache misses than a skiplist) plus a
+//!   member-to-score [`crate::Dict`] (O(1) score lookup, SCAN cursors and random sampling).
 //!
 //! The limits are the caller's (the command layer reads them from the configuration at
 //! command time) and are passed to every operation that can grow the set, as
@@ -19,12 +20,13 @@
 //! [`ZSetValue::range`] walks any rank interval in either direction.
 
 mod compact;
-mod skiplist;
+mod member;
 #[cfg(test)]
 mod tests;
+mod tree;
 
 use compact::{Compact, CompactRange};
-use skiplist::{SkipIter, SkipList};
+use tree::{RankTree, TreeIter};
 
 /// The compact-encoding limits (`zset-max-listpack-entries`, `zset-max-listpack-value`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -161,7 +163,7 @@ impl LexRange {
 #[derive(Clone)]
 enum Repr {
     Compact(Compact),
-    Skip(SkipList),
+    Tree(RankTree),
 }
 
 /// A sorted set value. See the [module documentation](self).
@@ -199,7 +201,7 @@ impl ZSetValue {
     /// `first_member_len` bytes long: compact unless the limits allow no compact set.
     pub fn for_first_member(first_member_len: usize, limits: ZSetLimits) -> ZSetValue {
         if limits.max_entries == 0 || first_member_len > limits.max_value {
-            ZSetValue { repr: Repr::Skip(SkipList::new()) }
+            ZSetValue { repr: Repr::Tree(RankTree::new()) }
         } else {
             ZSetValue::new()
         }
@@ -223,11 +225,11 @@ impl ZSetValue {
         if limits.fits_compact(unique.len(), max_len) {
             ZSetValue { repr: Repr::Compact(Compact::from_sorted(unique.iter().map(|(m, s)| (m.as_slice(), *s)))) }
         } else {
-            let mut list = SkipList::new();
+            let mut list = RankTree::new();
             for (m, s) in &unique {
                 list.insert(m, *s);
             }
-            ZSetValue { repr: Repr::Skip(list) }
+            ZSetValue { repr: Repr::Tree(list) }
         }
     }
 
@@ -235,7 +237,7 @@ impl ZSetValue {
     pub fn len(&self) -> usize {
         match &self.repr {
             Repr::Compact(c) => c.len(),
-            Repr::Skip(s) => s.len(),
+            Repr::Tree(s) => s.len(),
         }
     }
 
@@ -248,7 +250,7 @@ impl ZSetValue {
     pub fn heap_bytes(&self) -> usize {
         match &self.repr {
             Repr::Compact(c) => c.heap_bytes(),
-            Repr::Skip(s) => s.heap_bytes(),
+            Repr::Tree(s) => s.heap_bytes(),
         }
     }
 
@@ -256,7 +258,7 @@ impl ZSetValue {
     pub fn encoding_name(&self) -> &'static str {
         match &self.repr {
             Repr::Compact(_) => "listpack",
-            Repr::Skip(_) => "skiplist",
+            Repr::Tree(_) => "skiplist",
         }
     }
 
@@ -269,7 +271,7 @@ impl ZSetValue {
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match &self.repr {
             Repr::Compact(c) => c.score(member),
-            Repr::Skip(s) => s.score(member),
+            Repr::Tree(s) => s.score(member),
         }
     }
 
@@ -277,18 +279,18 @@ impl ZSetValue {
     pub fn rank(&self, member: &[u8]) -> Option<usize> {
         match &self.repr {
             Repr::Compact(c) => c.rank(member),
-            Repr::Skip(s) => s.rank(member),
+            Repr::Tree(s) => s.rank(member),
         }
     }
 
     /// Converts to the skiplist encoding.
     fn convert_to_skiplist(&mut self) {
         if let Repr::Compact(c) = &self.repr {
-            let mut list = SkipList::new();
+            let mut tree = RankTree::new();
             for (m, s) in c.iter() {
-                list.insert(m, s);
+                tree.insert(m, s);
             }
-            self.repr = Repr::Skip(list);
+            self.repr = Repr::Tree(tree);
         }
     }
 
@@ -308,7 +310,7 @@ impl ZSetValue {
                 }
                 if c.len() >= limits.max_entries || member.len() > limits.max_value {
                     self.convert_to_skiplist();
-                    if let Repr::Skip(s) = &mut self.repr {
+                    if let Repr::Tree(s) = &mut self.repr {
                         s.insert(member, score);
                     }
                 } else {
@@ -316,7 +318,7 @@ impl ZSetValue {
                 }
                 None
             }
-            Repr::Skip(s) => {
+            Repr::Tree(s) => {
                 if let Some(old) = s.score(member) {
                     if old != score {
                         s.update_score(member, old, score);
@@ -340,7 +342,7 @@ impl ZSetValue {
         decide: impl FnOnce(Option<f64>) -> Option<f64>,
     ) -> Option<f64> {
         match &mut self.repr {
-            Repr::Skip(s) => s.upsert(member, decide),
+            Repr::Tree(s) => s.upsert(member, decide),
             Repr::Compact(c) => {
                 let old = c.score(member);
                 if let Some(new) = decide(old) {
@@ -353,10 +355,10 @@ impl ZSetValue {
     }
 
     /// Warms the cache for setting the scores of `items` (member, new score), as a batch of
-    /// pipelined ZADDs is about to: see the skiplist's `warm`. Does nothing for a compact
+    /// pipelined ZADDs is about to: see the tree's `warm`. Does nothing for a compact
     /// set, which is small. Read-only; at most [`crate::dict::WARM_MAX`] items are used.
     pub fn warm(&self, items: &[(&[u8], f64)]) {
-        if let Repr::Skip(s) = &self.repr {
+        if let Repr::Tree(s) = &self.repr {
             s.warm(items);
         }
     }
@@ -365,7 +367,7 @@ impl ZSetValue {
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
         match &mut self.repr {
             Repr::Compact(c) => c.remove(member),
-            Repr::Skip(s) => s.remove(member),
+            Repr::Tree(s) => s.remove(member),
         }
     }
 
@@ -374,7 +376,7 @@ impl ZSetValue {
     pub fn partition_point(&self, pred: impl FnMut(&[u8], f64) -> bool) -> usize {
         match &self.repr {
             Repr::Compact(c) => c.partition_point(pred),
-            Repr::Skip(s) => s.partition_point(pred),
+            Repr::Tree(s) => s.partition_point(pred),
         }
     }
 
@@ -420,7 +422,7 @@ impl ZSetValue {
                     (lo, lo + n)
                 }
             }
-            Repr::Skip(_) => {
+            Repr::Tree(_) => {
                 let start = self.partition_point(|m, _| !range.above_min(m));
                 let end = self.partition_point(|m, _| range.below_max(m));
                 (start, end.max(start))
@@ -432,7 +434,7 @@ impl ZSetValue {
     pub fn get_by_rank(&self, rank: usize) -> Option<(&[u8], f64)> {
         match &self.repr {
             Repr::Compact(c) => c.get(rank),
-            Repr::Skip(s) => s.get(rank),
+            Repr::Tree(s) => s.get(rank),
         }
     }
 
@@ -442,7 +444,7 @@ impl ZSetValue {
     pub fn range(&self, start: usize, end: usize, rev: bool) -> Range<'_> {
         Range(match &self.repr {
             Repr::Compact(c) => RangeInner::Compact(c.range(start, end, rev)),
-            Repr::Skip(s) => RangeInner::Skip(s.range(start, end, rev)),
+            Repr::Tree(s) => RangeInner::Tree(s.range(start, end, rev)),
         })
     }
 
@@ -455,7 +457,7 @@ impl ZSetValue {
     pub fn remove_range(&mut self, start: usize, end: usize) -> usize {
         match &mut self.repr {
             Repr::Compact(c) => c.remove_range(start, end),
-            Repr::Skip(s) => s.remove_range(start, end),
+            Repr::Tree(s) => s.remove_range(start, end),
         }
     }
 
@@ -463,7 +465,7 @@ impl ZSetValue {
     pub fn pop_min(&mut self) -> Option<(Vec<u8>, f64)> {
         match &mut self.repr {
             Repr::Compact(c) => c.pop(false),
-            Repr::Skip(s) => s.pop(false),
+            Repr::Tree(s) => s.pop(false),
         }
     }
 
@@ -471,7 +473,7 @@ impl ZSetValue {
     pub fn pop_max(&mut self) -> Option<(Vec<u8>, f64)> {
         match &mut self.repr {
             Repr::Compact(c) => c.pop(true),
-            Repr::Skip(s) => s.pop(true),
+            Repr::Tree(s) => s.pop(true),
         }
     }
 
@@ -486,7 +488,7 @@ impl ZSetValue {
                     c.get(fastrand::usize(..c.len()))
                 }
             }
-            Repr::Skip(s) => s.random_entry(),
+            Repr::Tree(s) => s.random_entry(),
         }
     }
 
@@ -502,7 +504,7 @@ impl ZSetValue {
                 }
                 0
             }
-            Repr::Skip(s) => {
+            Repr::Tree(s) => {
                 let count = count.max(1);
                 let mut budget = count.saturating_mul(10);
                 let mut seen = 0usize;
@@ -524,7 +526,7 @@ impl ZSetValue {
 
 enum RangeInner<'a> {
     Compact(CompactRange<'a>),
-    Skip(SkipIter<'a>),
+    Tree(TreeIter<'a>),
 }
 
 /// An iterator over a rank range of a [`ZSetValue`]: `(member, score)` pairs.
@@ -536,14 +538,14 @@ impl<'a> Iterator for Range<'a> {
     fn next(&mut self) -> Option<Self::Item> {
         match &mut self.0 {
             RangeInner::Compact(it) => it.next(),
-            RangeInner::Skip(it) => it.next(),
+            RangeInner::Tree(it) => it.next(),
         }
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         match &self.0 {
             RangeInner::Compact(it) => it.size_hint(),
-            RangeInner::Skip(it) => it.size_hint(),
+            RangeInner::Tree(it) => it.size_hint(),
         }
     }
 }

@@ -22,7 +22,7 @@ impl Model {
 }
 
 fn check(z: &ZSetValue, model: &Model) {
-    if let Repr::Skip(s) = &z.repr {
+    if let Repr::Tree(s) = &z.repr {
         s.check();
     }
     assert_eq!(z.len(), model.0.len());
