@@ -171,9 +171,9 @@ impl RankTree {
             let old = std::mem::replace(&mut self.root, Inner::new(false));
             self.heap += self.root.own_bytes();
             self.root.push_first(Child::Inner(old), self.len);
-            self.root.split_child(0, &mut self.heap);
+            self.root.split_child(0, false, &mut self.heap);
         }
-        insert_into(&mut self.root, score, member, &mut self.heap);
+        insert_into(&mut self.root, score, member, true, &mut self.heap);
         self.len += 1;
     }
 
@@ -332,16 +332,18 @@ impl RankTree {
 }
 
 /// Inserts (`score`, `member`) under `node`, which is not full, splitting a full child on
-/// the way down.
-fn insert_into(node: &mut Inner, score: f64, member: Member, heap: &mut usize) {
+/// the way down. `rightmost`: `node` is on the tree's right edge.
+fn insert_into(node: &mut Inner, score: f64, member: Member, rightmost: bool, heap: &mut usize) {
     if node.len() == 0 {
         // Only the empty tree's root has no child: its first leaf.
         *heap += Leaf::own_bytes();
         node.push_first(Child::Leaf(Leaf::new()), 0);
     }
     let mut i = node.route(score, member.as_bytes());
+    let rightmost = rightmost && i + 1 == node.len();
     if node.child_full(i) {
-        node.split_child(i, heap);
+        let append = rightmost && node.appends_to_leaf(i, score, member.as_bytes());
+        node.split_child(i, append, heap);
         let sep = (node.sep_scores[i + 1], node.sep_members[i + 1].as_bytes());
         if node::cmp_key(score, member.as_bytes(), sep.0, sep.1).is_ge() {
             i += 1;
@@ -350,7 +352,7 @@ fn insert_into(node: &mut Inner, score: f64, member: Member, heap: &mut usize) {
     node.counts[i] += 1;
     match &mut node.children {
         Children::Leaves(v) => v[i].insert(score, member),
-        Children::Inners(v) => insert_into(&mut v[i], score, member, heap),
+        Children::Inners(v) => insert_into(&mut v[i], score, member, rightmost, heap),
     }
 }
 

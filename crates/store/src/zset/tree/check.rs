@@ -21,6 +21,17 @@ impl RankTree {
         assert_eq!(heap, self.heap, "memory count");
     }
 
+    /// Number of leaves.
+    pub(crate) fn leaf_count(&self) -> usize {
+        fn count(n: &Inner) -> usize {
+            match &n.children {
+                Children::Leaves(v) => v.len(),
+                Children::Inners(v) => v.iter().map(count).sum(),
+            }
+        }
+        count(&self.root)
+    }
+
     /// Levels of inner nodes, the root's included.
     pub(crate) fn depth(&self) -> usize {
         check_inner(&self.root, true, &mut 0, &mut Vec::new())

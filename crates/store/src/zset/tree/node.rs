@@ -208,6 +208,14 @@ impl Inner {
         self.child_size(i) >= cap
     }
 
+    /// Whether child `i` is a leaf whose entries are all below (`score`, `member`).
+    pub(super) fn appends_to_leaf(&self, i: usize, score: f64, member: &[u8]) -> bool {
+        match &self.children {
+            Children::Leaves(v) => v[i].position(score, member) == v[i].len(),
+            Children::Inners(_) => false,
+        }
+    }
+
     /// Adds a first child to a childless node (a new root, or the empty tree's first leaf).
     pub(super) fn push_first(&mut self, child: Child, count: usize) {
         debug_assert_eq!(self.len(), 0);
@@ -221,13 +229,16 @@ impl Inner {
         }
     }
 
-    /// Splits the full child `i` in two halves, the upper one becoming child `i + 1`;
-    /// this node must not be full. `heap` counts what is allocated.
-    pub(super) fn split_child(&mut self, i: usize, heap: &mut usize) {
+    /// Splits the full child `i` in two, the upper part becoming child `i + 1`; this node
+    /// must not be full. `heap` counts what is allocated. The halves are equal, except for
+    /// a leaf about to take a key past its last one at the end of the tree (`append`): it
+    /// keeps all but its last entry, so that keys added in order (timestamps, a loaded
+    /// set) leave leaves nearly full rather than half full.
+    pub(super) fn split_child(&mut self, i: usize, append: bool, heap: &mut usize) {
         let (sep_score, sep_member, moved) = match &mut self.children {
             Children::Leaves(v) => {
                 let left = &mut v[i];
-                let half = left.len() / 2;
+                let half = if append { left.len() - 1 } else { left.len() / 2 };
                 let mut right = Leaf::new();
                 right.scores.extend(left.scores.drain(half..));
                 right.members.extend(left.members.drain(half..));

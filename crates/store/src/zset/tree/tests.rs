@@ -120,6 +120,14 @@ fn ascending_and_descending_inserts_split_at_the_edges() {
             model.insert((i, member(i as u64)));
         }
         compare(&t, &model);
+        // In order, the leaves fill up (all but the last entry) instead of splitting in
+        // halves; in reverse order they split in halves.
+        let (leaves, full) = (t.leaf_count(), 40_000usize.div_ceil(31));
+        if descending {
+            assert!(leaves > full * 3 / 2, "{leaves} leaves");
+        } else {
+            assert!(leaves <= full + 1, "{leaves} leaves");
+        }
         // Same score for all: order by member alone, and lexicographic partitions.
         let mut t = RankTree::new();
         let mut model = Model::new();
