@@ -91,54 +91,14 @@ impl RankTree {
         Some(old)
     }
 
-    /// Brings into the cache what setting the scores of `items` (member, new score) will
-    /// read: each member's table entry, and the leaves that hold its current key and will
-    /// hold its new one (at most [`WARM_MAX`] items are used). The descents walk level by
-    /// level side by side, and every leaf is touched before any is searched, so the cache
-    /// misses of the batch overlap instead of following one another; the commands that
-    /// then run one by one find what they read in cache. Read-only: returns a value derived
-    /// from the loads only so that they are not optimised away.
+    /// Brings into the cache the member-table entries that setting the scores of `items`
+    /// will read (at most [`WARM_MAX`] items are used), their loads overlapping. The tree's
+    /// inner nodes are in cache already; warming its leaves too (descents walked side by
+    /// side) was measured to cost more than the misses it saves. Read-only: returns a value
+    /// derived from the loads only so that they are not optimised away.
     pub(crate) fn warm(&self, items: &[(&[u8], f64)]) -> u32 {
-        let items = &items[..items.len().min(WARM_MAX)];
-        let members: Vec<&[u8]> = items.iter().map(|(m, _)| *m).collect();
-        let mut seen = self.dict.warm(&members);
-        if self.root.len() == 0 || items.is_empty() {
-            return std::hint::black_box(seen);
-        }
-        let mut targets: Vec<(f64, &[u8])> = Vec::with_capacity(items.len() * 2);
-        for &(member, score) in items {
-            targets.push((score, member));
-            if let Some(&old) = self.dict.get(member) {
-                if old != score {
-                    targets.push((old, member));
-                }
-            }
-        }
-        let mut at: Vec<&Inner> = vec![&self.root; targets.len()];
-        let mut leaves: Vec<&Leaf> = Vec::with_capacity(targets.len());
-        while leaves.is_empty() {
-            for n in &at {
-                seen = seen.wrapping_add(n.sep_scores[n.len() / 2].to_bits() as u32);
-            }
-            for (n, &(score, member)) in at.iter_mut().zip(&targets) {
-                let i = n.route(score, member);
-                match &n.children {
-                    Children::Inners(v) => *n = &v[i],
-                    Children::Leaves(v) => leaves.push(&v[i]),
-                }
-            }
-        }
-        // A leaf's scores span five cache lines at most: one load in each.
-        for leaf in &leaves {
-            for k in (0..leaf.len()).step_by(8) {
-                seen = seen.wrapping_add(leaf.scores[k].to_bits() as u32);
-            }
-        }
-        for (leaf, &(score, member)) in leaves.iter().zip(&targets) {
-            let p = leaf.position(score, member).min(leaf.len().saturating_sub(1));
-            seen = seen.wrapping_add(u32::from(leaf.members.get(p).map_or(0, |m| m.as_bytes().len() as u8)));
-        }
-        std::hint::black_box(seen)
+        let members: Vec<&[u8]> = items.iter().take(WARM_MAX).map(|(m, _)| *m).collect();
+        std::hint::black_box(self.dict.warm(&members))
     }
 
     /// Inserts a member known to be absent.
@@ -179,8 +139,18 @@ impl RankTree {
 
     /// Removes the entry (`score`, `member`); returns its member, or None if absent.
     fn remove_entry(&mut self, score: f64, member: &[u8]) -> Option<Member> {
-        let taken = remove_from(&mut self.root, score, member, &mut self.heap)?;
-        self.heap -= taken.heap_bytes();
+        match self.take_entry(score, member, None) {
+            Taken::Member(m) => Some(m),
+            Taken::Absent | Taken::Rescored => None,
+        }
+    }
+
+    /// Takes the entry (`score`, `member`) out of the tree, or, with `rescore_to`, sets that
+    /// score in place instead when the entry stays between its neighbours in its leaf.
+    fn take_entry(&mut self, score: f64, member: &[u8], rescore_to: Option<f64>) -> Taken {
+        let taken = take_from(&mut self.root, score, member, rescore_to, &mut self.heap);
+        let Taken::Member(m) = &taken else { return taken };
+        self.heap -= m.heap_bytes();
         self.len -= 1;
         // A root with one inner child gives its place to it.
         while self.root.len() == 1 && !self.root.has_leaves() {
@@ -194,32 +164,14 @@ impl RankTree {
             self.root = Inner::new(true);
             self.heap += self.root.own_bytes();
         }
-        Some(taken)
+        taken
     }
 
     /// Re-scores the entry of `member` from `old` to `new` (the table is not touched): in
-    /// place when it stays between its neighbours in its leaf, else removed and inserted
-    /// again, keeping its member.
+    /// place when it stays between its neighbours in its leaf, else taken out and inserted
+    /// again, keeping its member; one descent to find it either way.
     fn move_entry(&mut self, member: &[u8], old: f64, new: f64) {
-        let mut node = &mut self.root;
-        loop {
-            if node.len() == 0 {
-                return;
-            }
-            let i = node.route(old, member);
-            match &mut node.children {
-                Children::Leaves(v) => {
-                    let leaf = &mut v[i];
-                    match leaf.find(old, member) {
-                        Some(p) if leaf.rescore_in_place(p, member, new) => return,
-                        Some(_) => break,
-                        None => return,
-                    }
-                }
-                Children::Inners(v) => node = &mut v[i],
-            }
-        }
-        if let Some(m) = self.remove_entry(old, member) {
+        if let Taken::Member(m) = self.take_entry(old, member, Some(new)) {
             self.insert_entry(new, m);
         }
     }
@@ -356,23 +308,40 @@ fn insert_into(node: &mut Inner, score: f64, member: Member, rightmost: bool, he
     }
 }
 
-/// Removes (`score`, `member`) from under `node`, rebalancing on the way back up; returns
-/// its member, or None if absent.
-fn remove_from(node: &mut Inner, score: f64, member: &[u8], heap: &mut usize) -> Option<Member> {
+/// What [`take_from`] did.
+enum Taken {
+    /// The entry is not in the tree.
+    Absent,
+    /// The entry took its new score in place.
+    Rescored,
+    /// The entry was taken out: its member.
+    Member(Member),
+}
+
+/// Takes (`score`, `member`) out from under `node`, rebalancing on the way back up, or with
+/// `rescore_to`, re-scores it in place if it can stay where it is.
+fn take_from(node: &mut Inner, score: f64, member: &[u8], rescore_to: Option<f64>, heap: &mut usize) -> Taken {
     if node.len() == 0 {
-        return None;
+        return Taken::Absent;
     }
     let i = node.route(score, member);
     let taken = match &mut node.children {
         Children::Leaves(v) => {
-            let p = v[i].find(score, member)?;
-            v[i].remove(p)
+            let leaf = &mut v[i];
+            let Some(p) = leaf.find(score, member) else { return Taken::Absent };
+            if rescore_to.is_some_and(|new| leaf.rescore_in_place(p, member, new)) {
+                return Taken::Rescored;
+            }
+            leaf.remove(p)
         }
-        Children::Inners(v) => remove_from(&mut v[i], score, member, heap)?,
+        Children::Inners(v) => match take_from(&mut v[i], score, member, rescore_to, heap) {
+            Taken::Member(m) => m,
+            other => return other,
+        },
     };
     node.counts[i] -= 1;
     node.rebalance(i, heap);
-    Some(taken)
+    Taken::Member(taken)
 }
 
 #[cfg(test)]

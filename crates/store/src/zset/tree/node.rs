@@ -29,17 +29,25 @@ pub(super) fn cmp_key(a_score: f64, a_member: &[u8], b_score: f64, b_member: &[u
 }
 
 /// How many of the sorted keys (`scores[i]`, `members[i]`) are below (`score`, `member`),
-/// or, with `or_equal`, not above it. Binary search on the scores, then on the members of
-/// the run of equal scores.
+/// or, with `or_equal`, not above it. One binary search on the whole key; a member is read
+/// only where the scores tie.
 fn count_below(scores: &[f64], members: &[Member], score: f64, member: &[u8], or_equal: bool) -> usize {
-    let lo = scores.partition_point(|&s| s < score);
-    let hi = lo + scores[lo..].partition_point(|&s| s <= score);
-    let tied = &members[lo..hi];
-    lo + if or_equal {
-        tied.partition_point(|m| m.as_bytes() <= member)
-    } else {
-        tied.partition_point(|m| m.as_bytes() < member)
+    let (mut lo, mut hi) = (0, scores.len());
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        let s = scores[mid];
+        let below = s < score
+            || (s == score && {
+                let c = members[mid].as_bytes().cmp(member);
+                c.is_lt() || (or_equal && c.is_eq())
+            });
+        if below {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
     }
+    lo
 }
 
 /// A leaf: up to [`LEAF_CAP`] entries, sorted by key, in two parallel vectors so that a
