@@ -18,6 +18,7 @@ impl Member {
     /// The empty member, owning no heap: the placeholder in a node's first separator slot.
     pub(super) const EMPTY: Member = Member::Inline { len: 0, buf: [0; MEMBER_INLINE] };
 
+    /// A copy of `bytes`.
     pub(super) fn new(bytes: &[u8]) -> Member {
         if bytes.len() <= MEMBER_INLINE {
             let mut buf = [0u8; MEMBER_INLINE];
@@ -29,6 +30,7 @@ impl Member {
         }
     }
 
+    /// The member's bytes.
     pub(super) fn as_bytes(&self) -> &[u8] {
         match self {
             Member::Inline { len, buf } => buf.get(..usize::from(*len)).unwrap_or(&[]),

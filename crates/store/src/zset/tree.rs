@@ -43,6 +43,7 @@ impl RankTree {
         RankTree { root, len: 0, heap, dict: Dict::new() }
     }
 
+    /// Number of members.
     pub(crate) fn len(&self) -> usize {
         self.len
     }
