@@ -58,10 +58,12 @@ pub(super) struct Leaf {
 }
 
 impl Leaf {
+    /// An empty leaf, allocated at its full capacity.
     pub(super) fn new() -> Leaf {
         Leaf { scores: Vec::with_capacity(LEAF_CAP), members: Vec::with_capacity(LEAF_CAP) }
     }
 
+    /// Number of entries.
     pub(super) fn len(&self) -> usize {
         self.scores.len()
     }
