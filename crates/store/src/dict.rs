@@ -35,6 +35,7 @@ use std::hash::{BuildHasher, Hasher};
 use std::mem;
 
 use crate::mem::alloc_size;
+pub(crate) use keyed::Key;
 pub use keyed::{Keyed, KEY_INLINE};
 
 /// Most keys [`Table::warm`] takes at once.

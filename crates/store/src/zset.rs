@@ -20,7 +20,6 @@
 //! [`ZSetValue::range`] walks any rank interval in either direction.
 
 mod compact;
-mod member;
 #[cfg(test)]
 mod tests;
 mod tree;

@@ -8,15 +8,21 @@ use crate::mem::alloc_size;
 /// Keys of at most this many bytes are stored inline in the slot, without a heap allocation.
 pub const KEY_INLINE: usize = 22;
 
-/// A key owned by the table: inline when short, boxed otherwise.
+/// An owned byte string, inline when short, boxed otherwise: the table's keys, and the
+/// members and separators of the sorted sets' tree (whose leaf searches then compare
+/// members without leaving the leaf).
 #[derive(Clone)]
-pub(super) enum Key {
+pub(crate) enum Key {
     Inline { len: u8, buf: [u8; KEY_INLINE] },
     Heap(Box<[u8]>),
 }
 
 impl Key {
-    pub(super) fn new(bytes: &[u8]) -> Key {
+    /// The empty string, owning no heap.
+    pub(crate) const EMPTY: Key = Key::Inline { len: 0, buf: [0; KEY_INLINE] };
+
+    /// A copy of `bytes`.
+    pub(crate) fn new(bytes: &[u8]) -> Key {
         if bytes.len() <= KEY_INLINE {
             let mut buf = [0u8; KEY_INLINE];
             buf[..bytes.len()].copy_from_slice(bytes);
@@ -27,14 +33,16 @@ impl Key {
         }
     }
 
-    pub(super) fn as_bytes(&self) -> &[u8] {
+    /// The bytes.
+    pub(crate) fn as_bytes(&self) -> &[u8] {
         match self {
             Key::Inline { len, buf } => buf.get(..usize::from(*len)).unwrap_or(&[]),
             Key::Heap(b) => b,
         }
     }
 
-    pub(super) fn heap_bytes(&self) -> usize {
+    /// Heap owned (none when inline).
+    pub(crate) fn heap_bytes(&self) -> usize {
         match self {
             Key::Inline { .. } => 0,
             Key::Heap(b) => alloc_size(b.len()),

@@ -22,7 +22,7 @@ mod node;
 pub(crate) use iter::TreeIter;
 use node::{Child, Children, Inner, Leaf};
 
-use super::member::Member;
+use crate::dict::Key as Member;
 use crate::dict::{Dict, WARM_MAX};
 
 /// The tree plus its member-to-score table. See the [module documentation](self).
@@ -188,30 +188,13 @@ impl RankTree {
                 return rank;
             }
             // The last child whose separator satisfies `pred` (the first child if none).
-            let (mut lo, mut hi) = (1, node.len());
-            while lo < hi {
-                let mid = (lo + hi) / 2;
-                if pred(node.sep_members[mid].as_bytes(), node.sep_scores[mid]) {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
-            }
-            let i = lo - 1;
+            let i =
+                node::prefix_len(node.len() - 1, |k| pred(node.sep_members[k + 1].as_bytes(), node.sep_scores[k + 1]));
             rank += node.count_before(i);
             match &node.children {
                 Children::Leaves(v) => {
                     let leaf = &v[i];
-                    let (mut lo, mut hi) = (0, leaf.len());
-                    while lo < hi {
-                        let mid = (lo + hi) / 2;
-                        if pred(leaf.members[mid].as_bytes(), leaf.scores[mid]) {
-                            lo = mid + 1;
-                        } else {
-                            hi = mid;
-                        }
-                    }
-                    return rank + lo;
+                    return rank + node::prefix_len(leaf.len(), |k| pred(leaf.members[k].as_bytes(), leaf.scores[k]));
                 }
                 Children::Inners(v) => node = &v[i],
             }

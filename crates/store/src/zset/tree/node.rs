@@ -8,7 +8,7 @@
 
 use std::cmp::Ordering;
 
-use super::super::member::Member;
+use crate::dict::Key as Member;
 use crate::mem::alloc_size;
 
 /// Entries per leaf, at most.
@@ -28,26 +28,32 @@ pub(super) fn cmp_key(a_score: f64, a_member: &[u8], b_score: f64, b_member: &[u
     }
 }
 
-/// How many of the sorted keys (`scores[i]`, `members[i]`) are below (`score`, `member`),
-/// or, with `or_equal`, not above it. One binary search on the whole key; a member is read
-/// only where the scores tie.
-fn count_below(scores: &[f64], members: &[Member], score: f64, member: &[u8], or_equal: bool) -> usize {
-    let (mut lo, mut hi) = (0, scores.len());
+/// How many of the positions `0..len` satisfy `pred`, which holds for a prefix of them: a
+/// binary search over positions, as the keys are kept in parallel vectors.
+pub(super) fn prefix_len(len: usize, mut pred: impl FnMut(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, len);
     while lo < hi {
         let mid = (lo + hi) / 2;
-        let s = scores[mid];
-        let below = s < score
-            || (s == score && {
-                let c = members[mid].as_bytes().cmp(member);
-                c.is_lt() || (or_equal && c.is_eq())
-            });
-        if below {
+        if pred(mid) {
             lo = mid + 1;
         } else {
             hi = mid;
         }
     }
     lo
+}
+
+/// How many of the sorted keys (`scores[i]`, `members[i]`) are below (`score`, `member`),
+/// or, with `or_equal`, not above it. A member is read only where the scores tie.
+fn count_below(scores: &[f64], members: &[Member], score: f64, member: &[u8], or_equal: bool) -> usize {
+    prefix_len(scores.len(), |i| {
+        let s = scores[i];
+        s < score
+            || (s == score && {
+                let c = members[i].as_bytes().cmp(member);
+                c.is_lt() || (or_equal && c.is_eq())
+            })
+    })
 }
 
 /// A leaf: up to [`LEAF_CAP`] entries, sorted by key, in two parallel vectors so that a
